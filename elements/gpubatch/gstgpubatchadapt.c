@@ -1,0 +1,201 @@
+/* gst-gpustream
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Hill-climber over the batch size, see gstgpubatchadapt.h.
+ */
+#include "gstgpubatchadapt.h"
+
+/**
+ * gst_gpu_batch_adapt_init:
+ * @adapt: controller to (re)initialise
+ * @min_size: smallest target (>= 1)
+ * @max_size: largest target (>= @min_size)
+ * @window: batches per measurement (>= 1)
+ *
+ * Starts probing upwards from @min_size: small batches are the cheapest
+ * place to start, and the first measurements decide quickly whether larger
+ * ones pay off.
+ */
+void
+gst_gpu_batch_adapt_init (
+    GstGpuBatchAdapt *adapt, guint min_size, guint max_size, guint window)
+{
+  g_return_if_fail (adapt != NULL);
+
+  adapt->min_size = MAX (min_size, 1);
+  adapt->max_size = MAX (max_size, adapt->min_size);
+  adapt->window = MAX (window, 1);
+  adapt->target = adapt->min_size;
+  adapt->state = GST_GPU_BATCH_ADAPT_PROBING;
+  adapt->direction = 1;
+  adapt->ref = 0.0;
+  adapt->ref_size = adapt->target;
+  adapt->n_batches = 0;
+  adapt->n_items = 0;
+  adapt->busy_ns = 0;
+  adapt->n_decisions = 0;
+  adapt->pending = 0;
+}
+
+static guint
+clamp_size (const GstGpuBatchAdapt *adapt, gint64 size)
+{
+  return (guint)CLAMP (size, (gint64)adapt->min_size, (gint64)adapt->max_size);
+}
+
+/* Moves one step in the current direction; settles at a bound. */
+static void
+step (GstGpuBatchAdapt *adapt)
+{
+  guint next = clamp_size (adapt, (gint64)adapt->target + adapt->direction);
+
+  if (next == adapt->target) {
+    adapt->state = GST_GPU_BATCH_ADAPT_SETTLED;
+    return;
+  }
+  adapt->target = next;
+}
+
+static void
+settle (GstGpuBatchAdapt *adapt, gdouble baseline)
+{
+  adapt->state = GST_GPU_BATCH_ADAPT_SETTLED;
+  adapt->ref = baseline;
+  adapt->ref_size = adapt->target;
+}
+
+/**
+ * gst_gpu_batch_adapt_observe:
+ * @adapt: controller
+ * @throughput: items/s measured at the current target
+ *
+ * One decision of the hill-climber.
+ *
+ * Returns: TRUE when the target changed.
+ */
+gboolean
+gst_gpu_batch_adapt_observe (GstGpuBatchAdapt *adapt, gdouble throughput)
+{
+  guint before;
+  gdouble ratio;
+
+  g_return_val_if_fail (adapt != NULL, FALSE);
+
+  before = adapt->target;
+  adapt->n_decisions++;
+
+  if (!(throughput > 0.0))
+    goto out;
+
+  if (adapt->ref <= 0.0) {
+    /* first measurement (or settled without baseline): it becomes the
+     * reference; probing moves on, settled just holds */
+    adapt->ref = throughput;
+    adapt->ref_size = adapt->target;
+    if (adapt->state == GST_GPU_BATCH_ADAPT_PROBING) {
+      step (adapt);
+      if (adapt->target == before && adapt->min_size != adapt->max_size) {
+        /* started at a bound: probe the other way */
+        adapt->direction = -adapt->direction;
+        adapt->state = GST_GPU_BATCH_ADAPT_PROBING;
+        step (adapt);
+      }
+    }
+    goto out;
+  }
+
+  ratio = throughput / adapt->ref;
+
+  if (adapt->state == GST_GPU_BATCH_ADAPT_PROBING) {
+    if (ratio > 1.0 + GST_GPU_BATCH_ADAPT_THRESHOLD) {
+      /* better: keep going */
+      adapt->ref = throughput;
+      adapt->ref_size = adapt->target;
+      step (adapt);
+    } else if (ratio < 1.0 - GST_GPU_BATCH_ADAPT_THRESHOLD) {
+      /* worse: the previous size was the better one */
+      adapt->target = adapt->ref_size;
+      settle (adapt, adapt->ref);
+    } else {
+      settle (adapt, throughput);
+    }
+  } else {
+    gint dir;
+
+    if (ratio < 1.0 - GST_GPU_BATCH_ADAPT_THRESHOLD) {
+      dir = -1;
+    } else if (ratio > 1.0 + GST_GPU_BATCH_ADAPT_THRESHOLD) {
+      dir = 1;
+    } else {
+      adapt->pending = 0;
+      goto out;
+    }
+    /* one odd measurement is noise: act on two in a row */
+    if (adapt->pending != dir) {
+      adapt->pending = dir;
+      goto out;
+    }
+    adapt->pending = 0;
+    adapt->direction = dir;
+    /* the load changed: probe from here with a fresh reference */
+    adapt->state = GST_GPU_BATCH_ADAPT_PROBING;
+    adapt->ref = throughput;
+    adapt->ref_size = adapt->target;
+    step (adapt);
+    if (adapt->target == before)
+      settle (adapt, throughput);
+  }
+
+out:
+  return adapt->target != before;
+}
+
+/**
+ * gst_gpu_batch_adapt_record:
+ * @adapt: controller
+ * @items: valid items of a batch just delivered
+ * @busy_ns: time downstream took to accept it (the push call)
+ *
+ * Accumulates one batch; every `window` batches the throughput
+ * items / busy time is passed to gst_gpu_batch_adapt_observe().
+ *
+ * Returns: TRUE when the target changed.
+ */
+gboolean
+gst_gpu_batch_adapt_record (
+    GstGpuBatchAdapt *adapt, guint items, guint64 busy_ns)
+{
+  gboolean changed = FALSE;
+  gdouble tput;
+
+  g_return_val_if_fail (adapt != NULL, FALSE);
+
+  adapt->n_batches++;
+  adapt->n_items += items;
+  adapt->busy_ns += MAX (busy_ns, 1);
+  if (adapt->n_batches < adapt->window)
+    goto out;
+
+  tput = (gdouble)adapt->n_items * 1e9 / (gdouble)adapt->busy_ns;
+  adapt->n_batches = 0;
+  adapt->n_items = 0;
+  adapt->busy_ns = 0;
+  changed = gst_gpu_batch_adapt_observe (adapt, tput);
+
+out:
+  return changed;
+}
+
+guint
+gst_gpu_batch_adapt_get_target (const GstGpuBatchAdapt *adapt)
+{
+  g_return_val_if_fail (adapt != NULL, 1);
+  return adapt->target;
+}
+
+gboolean
+gst_gpu_batch_adapt_is_settled (const GstGpuBatchAdapt *adapt)
+{
+  g_return_val_if_fail (adapt != NULL, FALSE);
+  return adapt->state == GST_GPU_BATCH_ADAPT_SETTLED;
+}

@@ -1,0 +1,60 @@
+/* gst-gpustream
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The adaptive batch-size controller of gpubatch: a small hill-climber over
+ * the target batch size driven by measured downstream throughput. Plain
+ * GLib, no GStreamer, so it is unit-tested on synthetic cost curves.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Relative change of throughput that counts as better or worse. */
+#define GST_GPU_BATCH_ADAPT_THRESHOLD 0.10
+/* Batches measured at one size before a decision. */
+#define GST_GPU_BATCH_ADAPT_DEFAULT_WINDOW 4
+
+typedef enum {
+  GST_GPU_BATCH_ADAPT_PROBING, /* moving one step at a time */
+  GST_GPU_BATCH_ADAPT_SETTLED, /* holding; re-probes on a >10% change */
+} GstGpuBatchAdaptState;
+
+/**
+ * GstGpuBatchAdapt:
+ *
+ * Grow while items/s improves by more than 10 %, step back and settle when
+ * it drops by more than 10 %, settle otherwise; once settled, a drop of more
+ * than 10 % in two measurements in a row starts shrinking and such a rise
+ * starts growing.
+ * Not thread-safe: the owner serialises calls.
+ */
+typedef struct
+{
+  guint min_size;
+  guint max_size;
+  guint target;
+  guint window;
+  GstGpuBatchAdaptState state;
+  gint direction; /* +1 grow, -1 shrink */
+  gdouble ref;    /* items/s at ref_size (0: none yet) */
+  guint ref_size;
+  /* measurement in progress at target */
+  guint n_batches;
+  guint64 n_items;
+  guint64 busy_ns;
+  guint n_decisions;
+  gint pending; /* settled: direction seen once, or 0 */
+} GstGpuBatchAdapt;
+
+void gst_gpu_batch_adapt_init (
+    GstGpuBatchAdapt *adapt, guint min_size, guint max_size, guint window);
+gboolean gst_gpu_batch_adapt_record (
+    GstGpuBatchAdapt *adapt, guint items, guint64 busy_ns);
+gboolean gst_gpu_batch_adapt_observe (
+    GstGpuBatchAdapt *adapt, gdouble throughput);
+guint gst_gpu_batch_adapt_get_target (const GstGpuBatchAdapt *adapt);
+gboolean gst_gpu_batch_adapt_is_settled (const GstGpuBatchAdapt *adapt);
+
+G_END_DECLS

@@ -1,0 +1,222 @@
+/* gst-gpustream
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Engine registry and the engine-independent part of the vtable calls.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "elements/gpuinfer/engines/gstgpuengine.h"
+#ifdef HAVE_TORCH
+#include "elements/gpuinfer/engines/gstgpuenginetorch.h"
+#endif
+
+GQuark
+gst_gpu_engine_error_quark (void)
+{
+  return g_quark_from_static_string ("gst-gpu-engine-error-quark");
+}
+
+typedef struct
+{
+  const gchar *name;
+  const gchar *const *extensions;
+  const GstGpuEngineClass *klass; /* NULL: not in this build */
+  const gchar *missing;           /* why it is not in this build */
+} GstGpuEngineEntry;
+
+static const gchar *const torch_extensions[]
+    = { ".pt", ".pth", ".torchscript", NULL };
+
+/* Known engines, built in or not, so `engine=auto` can say which engine a
+ * model would need. Add ONNX Runtime / TensorRT entries here. */
+static const GstGpuEngineEntry engines[] = {
+#ifdef HAVE_TORCH
+  { "torch", torch_extensions, &gst_gpu_engine_torch_class, NULL },
+#else
+  { "torch", torch_extensions, NULL,
+      "libtorch was not found when gst-gpustream was built" },
+#endif
+};
+
+static const GstGpuEngineEntry *
+find_entry_by_name (const gchar *name)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (engines); i++) {
+    if (g_ascii_strcasecmp (engines[i].name, name) == 0)
+      return &engines[i];
+  }
+  return NULL;
+}
+
+static const GstGpuEngineEntry *
+find_entry_by_path (const gchar *path)
+{
+  const GstGpuEngineEntry *found = NULL;
+  gchar *lower = g_ascii_strdown (path, -1);
+  guint i, j;
+
+  for (i = 0; i < G_N_ELEMENTS (engines) && !found; i++) {
+    for (j = 0; engines[i].extensions[j] && !found; j++) {
+      if (g_str_has_suffix (lower, engines[i].extensions[j]))
+        found = &engines[i];
+    }
+  }
+  g_free (lower);
+  return found;
+}
+
+gchar *
+gst_gpu_engine_list_available (void)
+{
+  GString *s = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (engines); i++) {
+    if (!engines[i].klass)
+      continue;
+    if (s->len)
+      g_string_append (s, ", ");
+    g_string_append (s, engines[i].name);
+  }
+  if (!s->len)
+    g_string_append (s, "none");
+  return g_string_free (s, FALSE);
+}
+
+GstGpuEngine *
+gst_gpu_engine_open (const gchar *engine_name, const gchar *model_path,
+    const GstGpuEngineDevice *device, GError **error)
+{
+  const GstGpuEngineEntry *entry;
+  GstGpuEngine *engine = NULL;
+  gchar *available = NULL;
+
+  g_return_val_if_fail (device != NULL, NULL);
+
+  if (!model_path || !*model_path) {
+    g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL,
+        "no model set: set the `model` property to a model file");
+    goto out;
+  }
+  if (!engine_name || g_ascii_strcasecmp (engine_name, "auto") == 0) {
+    entry = find_entry_by_path (model_path);
+    if (!entry) {
+      g_set_error (error, GST_GPU_ENGINE_ERROR,
+          GST_GPU_ENGINE_ERROR_UNAVAILABLE,
+          "no engine handles the file type of model '%s' (TorchScript: "
+          ".pt, .pth, .torchscript); set the `engine` property",
+          model_path);
+      goto out;
+    }
+  } else {
+    entry = find_entry_by_name (engine_name);
+    if (!entry) {
+      available = gst_gpu_engine_list_available ();
+      g_set_error (error, GST_GPU_ENGINE_ERROR,
+          GST_GPU_ENGINE_ERROR_UNAVAILABLE,
+          "unknown engine '%s' for model '%s' (available: auto, %s)",
+          engine_name, model_path, available);
+      goto out;
+    }
+  }
+  if (!entry->klass) {
+    g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_UNAVAILABLE,
+        "model '%s' needs the %s engine, which this build lacks: %s",
+        model_path, entry->name, entry->missing);
+    goto out;
+  }
+  if (!g_file_test (model_path, G_FILE_TEST_IS_REGULAR)) {
+    g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL,
+        "model file '%s' does not exist or is not a regular file", model_path);
+    goto out;
+  }
+
+  engine = g_malloc0 (entry->klass->instance_size);
+  engine->klass = entry->klass;
+  engine->model_path = g_strdup (model_path);
+  engine->device = *device;
+  if (!engine->klass->open (engine, error)) {
+    g_free (engine->model_path);
+    g_clear_pointer (&engine, g_free);
+  }
+
+out:
+  g_free (available);
+  return engine;
+}
+
+gboolean
+gst_gpu_engine_configure (
+    GstGpuEngine *engine, const GstGpuTensorInfo *inputs, GError **error)
+{
+  g_return_val_if_fail (engine != NULL, FALSE);
+  return engine->klass->configure (engine, inputs, error);
+}
+
+gboolean
+gst_gpu_engine_run (GstGpuEngine *engine, guint n,
+    const GstGpuEngineTensor *inputs, GstGpuEngineTensor *outputs,
+    gboolean *failed, GError **error)
+{
+  g_return_val_if_fail (engine != NULL, FALSE);
+  memset (failed, 0, n * sizeof (gboolean));
+  return engine->klass->run (engine, n, inputs, outputs, failed, error);
+}
+
+void
+gst_gpu_engine_free (GstGpuEngine *engine)
+{
+  if (!engine)
+    return;
+  engine->klass->close (engine);
+  g_free (engine->model_path);
+  g_free (engine);
+}
+
+const gchar *
+gst_gpu_engine_get_name (GstGpuEngine *engine)
+{
+  return engine->klass->name;
+}
+
+static void
+append_info (GString *s, const GstGpuTensorInfo *info)
+{
+  guint i;
+
+  if (info->rank == 0 || info->dtype == GST_GPU_DTYPE_INVALID) {
+    g_string_append (s, "?");
+    return;
+  }
+  g_string_append_printf (s, "%s ", gst_gpu_dtype_to_string (info->dtype));
+  for (i = 0; i < info->rank; i++) {
+    if (i)
+      g_string_append_c (s, ':');
+    if (info->dims[i] == 0)
+      g_string_append_c (s, 'N');
+    else
+      g_string_append_printf (s, "%" G_GUINT64_FORMAT, info->dims[i]);
+  }
+}
+
+gchar *
+gst_gpu_engine_describe_tensors (
+    guint n, const GstGpuEngineTensorDesc *descs, const GstGpuTensorInfo *infos)
+{
+  GString *s = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    if (i)
+      g_string_append (s, ", ");
+    g_string_append_printf (s, "%s=", descs[i].name);
+    append_info (s, infos ? &infos[i] : &descs[i].info);
+  }
+  return g_string_free (s, FALSE);
+}

@@ -1,0 +1,1312 @@
+/* gst-gpustream
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * gpuunbatch: splits batches back into one stream per source.
+ */
+
+/**
+ * SECTION:element-gpuunbatch
+ * @title: gpuunbatch
+ *
+ * Takes `other/tensors` batches (the output of gpubatch or gpuinfer) and
+ * splits them back into one stream per source. Each batch carries a
+ * #GstGpuBatchMeta saying, per slot, which source pad of gpubatch the item
+ * came from and its original timestamps. Every valid slot whose status is
+ * ok or cache-hit becomes one buffer on `src_N`, N being the slot's source
+ * index, with the original PTS, DTS and duration and the slot's slice of
+ * every tensor as content (batch dimension set to 1). Dropped and failed
+ * slots produce no buffer and are counted in the `stats` property.
+ *
+ * `src_N` pads appear on their own the first time source N is seen (listen
+ * to #GstElement::pad-added), or can be requested beforehand by name so an
+ * application or a launch line can link them before data flows. Because a
+ * source may first appear at any time, no-more-pads is never posted.
+ *
+ * Batches in system memory are sliced without copying: every output buffer
+ * shares the batch's memory. Batches in device memory (caps feature
+ * `memory:GpuTensor`) are staged to host memory once per batch and sliced
+ * from that copy; the outputs are always system memory.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 videotestsrc pattern=ball ! b.sink_0 \
+ *     videotestsrc pattern=snow ! b.sink_1 \
+ *     gpubatch name=b ! gpuinfer model=model.pt ! gpuunbatch name=u \
+ *     u.src_0 ! fakesink u.src_1 ! fakesink
+ * ]|
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include <gst/base/gstflowcombiner.h>
+
+#include "gst/gstgpubatchmeta.h"
+#include "gst/gstgpustats.h"
+#include "gst/gstgputensorinfo.h"
+#include "elements/gpuunbatch/gstgpuunbatch.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_gpu_unbatch_debug);
+#define GST_CAT_DEFAULT gst_gpu_unbatch_debug
+
+#define DEFAULT_STATS_INTERVAL 0
+
+enum {
+  PROP_0,
+  PROP_STATS,
+  PROP_STATS_INTERVAL,
+};
+
+#define SINK_CAPS                                                              \
+  GST_GPU_TENSORS_MEDIA_TYPE                                                   \
+  ", format = (string) static; " GST_GPU_TENSORS_MEDIA_TYPE                    \
+  "(" GST_CAPS_FEATURE_MEMORY_GPU_TENSOR "), "                                 \
+  "format = (string) static"
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (SINK_CAPS));
+
+/* Request presence, so that `u.src_3` in a launch line and
+ * gst_element_request_pad_simple () work; the element also creates pads from
+ * this template on its own, like sometimes pads, when a new source shows up
+ * in the batch meta. */
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src_%u",
+    GST_PAD_SRC, GST_PAD_REQUEST,
+    GST_STATIC_CAPS (GST_GPU_TENSORS_MEDIA_TYPE ", format = (string) static"));
+
+/* ------------------------------------------------------------------------ */
+/* Source pads: one per source index, with per-source counters.             */
+
+#define GST_TYPE_GPU_UNBATCH_PAD (gst_gpu_unbatch_pad_get_type ())
+G_DECLARE_FINAL_TYPE (
+    GstGpuUnbatchPad, gst_gpu_unbatch_pad, GST, GPU_UNBATCH_PAD, GstPad);
+
+struct _GstGpuUnbatchPad
+{
+  GstPad parent;
+
+  /* fixed at creation */
+  guint index;
+  gboolean requested; /* kept across PAUSED->READY */
+
+  /* protected by the element's lock */
+  gboolean need_sticky; /* current sticky events not stored yet */
+  gboolean discont;
+  guint64 items_out;
+  guint64 items_dropped;
+  guint64 items_failed;
+  guint64 items_cache_hit;
+};
+
+G_DEFINE_TYPE (GstGpuUnbatchPad, gst_gpu_unbatch_pad, GST_TYPE_PAD);
+
+static void
+gst_gpu_unbatch_pad_class_init (GstGpuUnbatchPadClass *klass)
+{
+}
+
+static void
+gst_gpu_unbatch_pad_init (GstGpuUnbatchPad *pad)
+{
+  pad->need_sticky = TRUE;
+  pad->discont = TRUE;
+}
+
+/* ------------------------------------------------------------------------ */
+
+struct _GstGpuUnbatch
+{
+  GstElement parent;
+
+  GstPad *sinkpad;
+
+  /* Protects the pad table, the flow combiner, the upstream sticky state,
+   * the counters and every GstGpuUnbatchPad's mutable fields. Never held
+   * while pushing or while emitting signals. */
+  GMutex lock;
+  GHashTable *pads; /* source index -> GstGpuUnbatchPad (ref) */
+  GstFlowCombiner *flow_combiner;
+
+  /* what upstream sent; replayed on pads created later */
+  gchar *upstream_stream_id; /* NULL until STREAM_START */
+  guint group_id;
+  GstStreamFlags stream_flags;
+  GstCaps *item_caps; /* per-item caps, NULL until CAPS */
+  GstEvent *segment;
+
+  /* counters */
+  guint64 items_in;
+  guint64 items_out;
+  guint64 items_dropped;
+  guint64 items_failed;
+  guint64 items_cache_hit;
+  guint64 batches;
+  GstGpuThroughputMeter throughput;
+
+  /* negotiated batch layout; written by the CAPS event and at
+   * PAUSED->READY, read by chain, all with streaming stopped or from the
+   * streaming thread */
+  gboolean negotiated;
+  gboolean device_memory;
+  GstGpuTensorsConfig config;
+  guint batch_size;
+  gsize tensor_offset[GST_GPU_TENSORS_LIMIT];
+  gsize slot_size[GST_GPU_TENSORS_LIMIT];
+  gsize batch_bytes;
+
+  /* properties, object lock */
+  GstClockTime stats_interval;
+
+  GstGpuStatsTimer stats_timer; /* state-change thread only */
+};
+
+#define gst_gpu_unbatch_parent_class parent_class
+G_DEFINE_TYPE (GstGpuUnbatch, gst_gpu_unbatch, GST_TYPE_ELEMENT);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (gpuunbatch, "gpuunbatch", GST_RANK_NONE,
+    GST_TYPE_GPU_UNBATCH,
+    GST_DEBUG_CATEGORY_INIT (gst_gpu_unbatch_debug, "gpuunbatch", 0,
+        "split batches into per-source streams"));
+
+static void gst_gpu_unbatch_finalize (GObject *object);
+static void gst_gpu_unbatch_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec);
+static void gst_gpu_unbatch_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec);
+static GstStateChangeReturn gst_gpu_unbatch_change_state (
+    GstElement *element, GstStateChange transition);
+static GstPad *gst_gpu_unbatch_request_new_pad (GstElement *element,
+    GstPadTemplate *templ, const gchar *name, const GstCaps *caps);
+static void gst_gpu_unbatch_release_pad (GstElement *element, GstPad *pad);
+static GstFlowReturn gst_gpu_unbatch_chain (
+    GstPad *pad, GstObject *parent, GstBuffer *buffer);
+static gboolean gst_gpu_unbatch_sink_event (
+    GstPad *pad, GstObject *parent, GstEvent *event);
+static gboolean gst_gpu_unbatch_sink_query (
+    GstPad *pad, GstObject *parent, GstQuery *query);
+static gboolean gst_gpu_unbatch_src_query (
+    GstPad *pad, GstObject *parent, GstQuery *query);
+static GstStructure *gst_gpu_unbatch_build_stats (GstElement *element);
+
+static void
+gst_gpu_unbatch_class_init (GstGpuUnbatchClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->finalize = gst_gpu_unbatch_finalize;
+  gobject_class->set_property = gst_gpu_unbatch_set_property;
+  gobject_class->get_property = gst_gpu_unbatch_get_property;
+
+  /**
+   * GstGpuUnbatch:stats:
+   *
+   * Counters since the last READY->PAUSED, as a `gpuunbatch-stats`
+   * structure: `items-in` (valid slots received), `items-out` (buffers
+   * pushed successfully), `items-dropped`, `items-failed` (slots with that
+   * status, never pushed), `items-cache-hit` (pushed slots that were cache
+   * hits), `batches`, `throughput` and `peak-throughput` (items/s),
+   * `device` ("cpu": slicing runs on the host) and `pads`, an array of one
+   * structure per source pad (`pad`, `index`, `items-out`, `items-dropped`,
+   * `items-failed`, `items-cache-hit`) sorted by index.
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Counters since the last READY->PAUSED (items-in, items-out, "
+          "items-dropped, items-failed, batches, per-pad counts)",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstGpuUnbatch:stats-interval:
+   *
+   * Period, in nanoseconds, at which the `stats` structure is posted as an
+   * element message named `gpuunbatch-stats`. 0 (the default) posts
+   * nothing. Takes effect at the next READY->PAUSED.
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS_INTERVAL,
+      g_param_spec_uint64 ("stats-interval", "Stats interval",
+          "Period of the gpuunbatch-stats element message in nanoseconds "
+          "(0 = never)",
+          0, G_MAXUINT64, DEFAULT_STATS_INTERVAL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+              | GST_PARAM_MUTABLE_READY));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template_with_gtype (
+      element_class, &src_template, GST_TYPE_GPU_UNBATCH_PAD);
+
+  gst_element_class_set_static_metadata (element_class, "GPU batch splitter",
+      "Demuxer/Tensor",
+      "Splits tensor batches into one stream per source, restoring the "
+      "original timestamps",
+      "gst-gpustream developers");
+
+  element_class->change_state
+      = GST_DEBUG_FUNCPTR (gst_gpu_unbatch_change_state);
+  element_class->request_new_pad
+      = GST_DEBUG_FUNCPTR (gst_gpu_unbatch_request_new_pad);
+  element_class->release_pad = GST_DEBUG_FUNCPTR (gst_gpu_unbatch_release_pad);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_GPU_UNBATCH_PAD, 0);
+}
+
+static void
+gst_gpu_unbatch_init (GstGpuUnbatch *self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_gpu_unbatch_chain));
+  gst_pad_set_event_function (
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_gpu_unbatch_sink_event));
+  gst_pad_set_query_function (
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_gpu_unbatch_sink_query));
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  g_mutex_init (&self->lock);
+  self->pads = g_hash_table_new_full (NULL, NULL, NULL, gst_object_unref);
+  self->flow_combiner = gst_flow_combiner_new ();
+  gst_gpu_tensors_config_init (&self->config);
+  gst_gpu_throughput_meter_reset (&self->throughput, 10);
+  self->stats_interval = DEFAULT_STATS_INTERVAL;
+}
+
+/* Thread of the last unref; no lock, nothing else holds the element. */
+static void
+gst_gpu_unbatch_finalize (GObject *object)
+{
+  GstGpuUnbatch *self = GST_GPU_UNBATCH (object);
+
+  gst_gpu_stats_timer_stop (&self->stats_timer);
+  g_hash_table_unref (self->pads);
+  gst_flow_combiner_free (self->flow_combiner);
+  g_free (self->upstream_stream_id);
+  gst_clear_caps (&self->item_caps);
+  gst_clear_event (&self->segment);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Pads                                                                     */
+
+/* Called with self->lock, after upstream's STREAM_START. Returns: (transfer
+ * full): the stream-start of @srcpad: upstream's id followed by /src_N,
+ * upstream's group id and flags. */
+static GstEvent *
+gst_gpu_unbatch_pad_new_stream_start_locked (
+    GstGpuUnbatch *self, GstGpuUnbatchPad *srcpad)
+{
+  GstEvent *event;
+  gchar *stream_id;
+
+  stream_id
+      = g_strdup_printf ("%s/src_%u", self->upstream_stream_id, srcpad->index);
+  event = gst_event_new_stream_start (stream_id);
+  g_free (stream_id);
+  gst_event_set_group_id (event, self->group_id);
+  gst_event_set_stream_flags (event, self->stream_flags);
+
+  return event;
+}
+
+/* Called with self->lock. Stores, in order, the stream-start, caps and
+ * segment this pad has not seen yet; they go downstream with the next push.
+ * A pad that is not active yet keeps need_sticky and is retried later. */
+static void
+gst_gpu_unbatch_pad_sync_sticky_locked (
+    GstGpuUnbatch *self, GstGpuUnbatchPad *srcpad)
+{
+  GstPad *pad = GST_PAD (srcpad);
+  GstEvent *event;
+  GstFlowReturn ret;
+
+  if (!srcpad->need_sticky || self->upstream_stream_id == NULL)
+    goto out;
+
+  event = gst_gpu_unbatch_pad_new_stream_start_locked (self, srcpad);
+  ret = gst_pad_store_sticky_event (pad, event);
+  gst_event_unref (event);
+  if (ret != GST_FLOW_OK)
+    goto out;
+
+  if (self->item_caps) {
+    event = gst_event_new_caps (self->item_caps);
+    gst_pad_store_sticky_event (pad, event);
+    gst_event_unref (event);
+  }
+  if (self->segment)
+    gst_pad_store_sticky_event (pad, self->segment);
+
+  srcpad->need_sticky = FALSE;
+
+out:
+  return;
+}
+
+static gboolean gst_gpu_unbatch_src_event (
+    GstPad *pad, GstObject *parent, GstEvent *event);
+
+/* Any thread, without self->lock. Creates, activates (when the element is
+ * running) and adds src_@index. Returns: (transfer full) (nullable): the new
+ * pad, or NULL when src_@index already exists. */
+static GstGpuUnbatchPad *
+gst_gpu_unbatch_add_src_pad (
+    GstGpuUnbatch *self, guint index, gboolean requested)
+{
+  GstElement *element = GST_ELEMENT (self);
+  GstPadTemplate *templ;
+  GstGpuUnbatchPad *srcpad;
+  gboolean running;
+  gchar *name;
+
+  templ = gst_element_class_get_pad_template (
+      GST_ELEMENT_GET_CLASS (self), "src_%u");
+  name = g_strdup_printf ("src_%u", index);
+  srcpad = g_object_new (GST_TYPE_GPU_UNBATCH_PAD, "name", name, "direction",
+      GST_PAD_SRC, "template", templ, NULL);
+  g_free (name);
+  gst_object_ref_sink (srcpad);
+  srcpad->index = index;
+  srcpad->requested = requested;
+  gst_pad_set_query_function (
+      GST_PAD (srcpad), GST_DEBUG_FUNCPTR (gst_gpu_unbatch_src_query));
+  gst_pad_set_event_function (
+      GST_PAD (srcpad), GST_DEBUG_FUNCPTR (gst_gpu_unbatch_src_event));
+
+  /* activate before the streaming thread can see it, so a push never
+   * finds it flushing */
+  GST_OBJECT_LOCK (self);
+  running = GST_STATE (element) > GST_STATE_READY
+            || GST_STATE_NEXT (element) == GST_STATE_PAUSED;
+  GST_OBJECT_UNLOCK (self);
+  if (running)
+    gst_pad_set_active (GST_PAD (srcpad), TRUE);
+
+  g_mutex_lock (&self->lock);
+  if (g_hash_table_contains (self->pads, GUINT_TO_POINTER (index))) {
+    g_mutex_unlock (&self->lock);
+    goto out_exists;
+  }
+  g_hash_table_insert (
+      self->pads, GUINT_TO_POINTER (index), gst_object_ref (srcpad));
+  gst_flow_combiner_add_pad (self->flow_combiner, GST_PAD (srcpad));
+  g_mutex_unlock (&self->lock);
+
+  GST_INFO_OBJECT (self, "adding %s pad src_%u",
+      requested ? "requested" : "new source", index);
+  gst_element_add_pad (element, GST_PAD (srcpad));
+  goto out;
+
+out_exists:
+  gst_pad_set_active (GST_PAD (srcpad), FALSE);
+  gst_clear_object (&srcpad);
+out:
+  return srcpad;
+}
+
+/* Streaming thread, without self->lock. Returns: (transfer full): the pad of
+ * source @index, created on first sight. */
+static GstGpuUnbatchPad *
+gst_gpu_unbatch_get_src_pad (GstGpuUnbatch *self, guint index)
+{
+  GstGpuUnbatchPad *srcpad = NULL;
+
+  /* at most two rounds: a concurrent request for the same index wins */
+  while (srcpad == NULL) {
+    g_mutex_lock (&self->lock);
+    srcpad = g_hash_table_lookup (self->pads, GUINT_TO_POINTER (index));
+    if (srcpad)
+      gst_object_ref (srcpad);
+    g_mutex_unlock (&self->lock);
+    if (srcpad == NULL)
+      srcpad = gst_gpu_unbatch_add_src_pad (self, index, FALSE);
+  }
+
+  return srcpad;
+}
+
+/* Application thread. */
+static GstPad *
+gst_gpu_unbatch_request_new_pad (GstElement *element, GstPadTemplate *templ,
+    const gchar *name, const GstCaps *caps)
+{
+  GstGpuUnbatch *self = GST_GPU_UNBATCH (element);
+  GstGpuUnbatchPad *srcpad = NULL;
+  guint index = 0;
+  gchar *end = NULL;
+  guint64 parsed;
+
+  if (name != NULL) {
+    if (!g_str_has_prefix (name, "src_") || name[4] < '0' || name[4] > '9')
+      goto bad_name;
+    parsed = g_ascii_strtoull (name + 4, &end, 10);
+    if (*end != '\0' || parsed > G_MAXUINT)
+      goto bad_name;
+    index = (guint)parsed;
+    srcpad = gst_gpu_unbatch_add_src_pad (self, index, TRUE);
+    if (srcpad == NULL)
+      goto exists;
+  } else {
+    /* lowest free index; retry if a source takes it meanwhile */
+    while (srcpad == NULL) {
+      g_mutex_lock (&self->lock);
+      for (index = 0;
+           g_hash_table_contains (self->pads, GUINT_TO_POINTER (index));
+           index++)
+        ;
+      g_mutex_unlock (&self->lock);
+      srcpad = gst_gpu_unbatch_add_src_pad (self, index, TRUE);
+    }
+  }
+
+  /* the element holds the pad; the caller gets a ref from GstElement */
+  gst_object_unref (srcpad);
+  goto out;
+
+bad_name:
+  GST_WARNING_OBJECT (self,
+      "cannot request pad '%s': names are src_N with "
+      "N the source index",
+      name);
+  goto out;
+exists:
+  GST_WARNING_OBJECT (self, "cannot request pad %s: it exists already", name);
+out:
+  return GST_PAD_CAST (srcpad);
+}
+
+/* Removes @srcpad (a ref owned by the caller) from the element. */
+static void
+gst_gpu_unbatch_remove_src_pad (GstGpuUnbatch *self, GstPad *srcpad)
+{
+  gst_pad_set_active (srcpad, FALSE);
+  gst_element_remove_pad (GST_ELEMENT (self), srcpad);
+  gst_object_unref (srcpad);
+}
+
+/* Application thread. */
+static void
+gst_gpu_unbatch_release_pad (GstElement *element, GstPad *pad)
+{
+  GstGpuUnbatch *self = GST_GPU_UNBATCH (element);
+  GstGpuUnbatchPad *srcpad = GST_GPU_UNBATCH_PAD (pad);
+  gpointer key = GUINT_TO_POINTER (srcpad->index);
+  gboolean found = FALSE;
+
+  g_mutex_lock (&self->lock);
+  if (g_hash_table_lookup (self->pads, key) == srcpad) {
+    g_hash_table_steal (self->pads, key);
+    gst_flow_combiner_remove_pad (self->flow_combiner, pad);
+    found = TRUE;
+  }
+  g_mutex_unlock (&self->lock);
+
+  if (found)
+    gst_gpu_unbatch_remove_src_pad (self, pad);
+}
+
+/* State-change thread, streaming stopped: removes the pads created for
+ * sources and keeps requested ones, which need their sticky events again. */
+static void
+gst_gpu_unbatch_reset_pads (GstGpuUnbatch *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+  GSList *removed = NULL, *l;
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_iter_init (&iter, self->pads);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    GstGpuUnbatchPad *srcpad = value;
+
+    if (srcpad->requested) {
+      srcpad->need_sticky = TRUE;
+      srcpad->discont = TRUE;
+      continue;
+    }
+    gst_flow_combiner_remove_pad (self->flow_combiner, GST_PAD (srcpad));
+    g_hash_table_iter_steal (&iter);
+    removed = g_slist_prepend (removed, srcpad);
+  }
+  gst_flow_combiner_reset (self->flow_combiner);
+  g_free (self->upstream_stream_id);
+  self->upstream_stream_id = NULL;
+  gst_clear_caps (&self->item_caps);
+  gst_clear_event (&self->segment);
+  self->negotiated = FALSE;
+  g_mutex_unlock (&self->lock);
+
+  for (l = removed; l != NULL; l = l->next)
+    gst_gpu_unbatch_remove_src_pad (self, l->data);
+  g_slist_free (removed);
+}
+
+/* Returns: (transfer full): refs of every src pad, for pushing without the
+ * lock. Called with self->lock. */
+static GPtrArray *
+gst_gpu_unbatch_collect_pads_locked (GstGpuUnbatch *self)
+{
+  GPtrArray *pads;
+  GHashTableIter iter;
+  gpointer value;
+
+  pads
+      = g_ptr_array_new_full (g_hash_table_size (self->pads), gst_object_unref);
+  g_hash_table_iter_init (&iter, self->pads);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (pads, gst_object_ref (value));
+
+  return pads;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Negotiation                                                              */
+
+/* Streaming thread. Validates the batch caps and computes the per-item
+ * caps and the slice of each tensor. */
+static gboolean
+gst_gpu_unbatch_set_caps (GstGpuUnbatch *self, GstCaps *caps)
+{
+  GstGpuTensorsConfig config, item_config;
+  GstCapsFeatures *features;
+  GError *error = NULL;
+  GstCaps *item_caps;
+  gchar *dims = NULL, *dims0 = NULL;
+  gsize offset = 0;
+  guint64 batch_size = 0;
+  gboolean ret = FALSE;
+  guint t;
+
+  if (!gst_gpu_tensors_config_from_caps (&config, caps, &error))
+    goto bad_caps;
+
+  item_config = config;
+  for (t = 0; t < config.num_tensors; t++) {
+    GstGpuTensorInfo *info = &item_config.info[t];
+    guint64 outer = info->dims[info->rank - 1];
+
+    if (t == 0)
+      batch_size = outer;
+    if (outer != batch_size || outer > G_MAXUINT)
+      goto bad_batch_dims;
+    self->tensor_offset[t] = offset;
+    self->slot_size[t] = gst_gpu_tensor_info_get_size (&config.info[t]) / outer;
+    offset += gst_gpu_tensor_info_get_size (&config.info[t]);
+    info->dims[info->rank - 1] = 1;
+  }
+  if (item_config.fps_d <= 0 || item_config.fps_n < 0) {
+    item_config.fps_n = 0;
+    item_config.fps_d = 1;
+  }
+
+  features = gst_caps_get_features (caps, 0);
+  self->device_memory = features != NULL
+                        && gst_caps_features_contains (
+                            features, GST_CAPS_FEATURE_MEMORY_GPU_TENSOR);
+  self->config = config;
+  self->batch_size = (guint)batch_size;
+  self->batch_bytes = offset;
+  self->negotiated = TRUE;
+
+  item_caps = gst_gpu_tensors_config_to_caps (&item_config, NULL);
+  GST_INFO_OBJECT (self, "batches of %u (%s), items %" GST_PTR_FORMAT,
+      self->batch_size, self->device_memory ? "device memory" : "system memory",
+      item_caps);
+
+  g_mutex_lock (&self->lock);
+  gst_caps_replace (&self->item_caps, item_caps);
+  g_mutex_unlock (&self->lock);
+  gst_caps_unref (item_caps);
+  ret = TRUE;
+  goto out;
+
+bad_caps:
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("gpuunbatch cannot split these batches: %s", error->message),
+      ("caps: %" GST_PTR_FORMAT, caps));
+  g_clear_error (&error);
+  goto out_unnegotiated;
+bad_batch_dims:
+  dims0 = gst_gpu_tensor_info_dimensions_to_string (&config.info[0]);
+  dims = gst_gpu_tensor_info_dimensions_to_string (&config.info[t]);
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("gpuunbatch needs the same batch size (outermost dimension) in every "
+       "tensor: tensor 0 is %s but tensor %u is %s",
+          dims0, t, dims),
+      ("caps: %" GST_PTR_FORMAT, caps));
+  g_free (dims0);
+  g_free (dims);
+out_unnegotiated:
+  self->negotiated = FALSE;
+out:
+  return ret;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Events and queries                                                       */
+
+/* Streaming thread (serialized events) or any upstream thread (flushes).
+ * Pushes @event, or for STREAM_START a per-pad copy, to every src pad after
+ * storing the sticky events a pad has not seen yet. Takes self->lock around
+ * the pad table only. */
+static gboolean
+gst_gpu_unbatch_forward_event (GstGpuUnbatch *self, GstEvent *event)
+{
+  GPtrArray *pads, *own = NULL;
+  gboolean is_stream_start = GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START;
+  guint i;
+
+  g_mutex_lock (&self->lock);
+  pads = gst_gpu_unbatch_collect_pads_locked (self);
+  if (is_stream_start)
+    own = g_ptr_array_new_full (pads->len, (GDestroyNotify)gst_event_unref);
+  for (i = 0; i < pads->len; i++) {
+    GstGpuUnbatchPad *srcpad = g_ptr_array_index (pads, i);
+
+    if (GST_EVENT_IS_SERIALIZED (event))
+      gst_gpu_unbatch_pad_sync_sticky_locked (self, srcpad);
+    if (is_stream_start)
+      g_ptr_array_add (
+          own, gst_gpu_unbatch_pad_new_stream_start_locked (self, srcpad));
+  }
+  g_mutex_unlock (&self->lock);
+
+  for (i = 0; i < pads->len; i++) {
+    GstEvent *out = own ? g_ptr_array_index (own, i) : event;
+
+    gst_pad_push_event (g_ptr_array_index (pads, i), gst_event_ref (out));
+  }
+  g_clear_pointer (&own, g_ptr_array_unref);
+  g_ptr_array_unref (pads);
+  gst_event_unref (event);
+
+  return TRUE;
+}
+
+/* Streaming thread. */
+static void
+gst_gpu_unbatch_handle_stream_start (GstGpuUnbatch *self, GstEvent *event)
+{
+  const gchar *stream_id = NULL;
+  guint group_id;
+  GstStreamFlags flags = GST_STREAM_FLAG_NONE;
+
+  gst_event_parse_stream_start (event, &stream_id);
+  gst_event_parse_stream_flags (event, &flags);
+
+  g_mutex_lock (&self->lock);
+  g_free (self->upstream_stream_id);
+  self->upstream_stream_id = g_strdup (stream_id ? stream_id : "gpuunbatch");
+  /* all src pads belong to one group so that a playsink-like consumer
+   * treats them as parts of the same stream */
+  if (!gst_event_parse_group_id (event, &group_id))
+    group_id = gst_util_group_id_next ();
+  self->group_id = group_id;
+  self->stream_flags = flags;
+  /* like a pad storing a stream-start: the old segment is void */
+  gst_clear_event (&self->segment);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Streaming thread. */
+static void
+gst_gpu_unbatch_handle_eos (GstGpuUnbatch *self)
+{
+  guint n_pads;
+
+  g_mutex_lock (&self->lock);
+  n_pads = g_hash_table_size (self->pads);
+  g_mutex_unlock (&self->lock);
+
+  if (n_pads == 0)
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        ("gpuunbatch reached end of stream without seeing any source"),
+        ("no valid slot arrived and no src_N pad was requested, so nothing "
+         "downstream can receive EOS; check that gpubatch gets data"));
+}
+
+/* Streaming thread for serialized events, upstream thread for flushes. */
+static gboolean
+gst_gpu_unbatch_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  GstGpuUnbatch *self = GST_GPU_UNBATCH (parent);
+  GHashTableIter iter;
+  gpointer value;
+  GstCaps *caps;
+  gboolean ret = TRUE;
+
+  GST_LOG_OBJECT (self, "event %" GST_PTR_FORMAT, event);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_STREAM_START:
+      gst_gpu_unbatch_handle_stream_start (self, event);
+      ret = gst_gpu_unbatch_forward_event (self, event);
+      break;
+    case GST_EVENT_CAPS:
+      gst_event_parse_caps (event, &caps);
+      if (!gst_gpu_unbatch_set_caps (self, caps)) {
+        gst_event_unref (event);
+        ret = FALSE;
+        break;
+      }
+      gst_event_unref (event);
+      g_mutex_lock (&self->lock);
+      event = gst_event_new_caps (self->item_caps);
+      g_mutex_unlock (&self->lock);
+      ret = gst_gpu_unbatch_forward_event (self, event);
+      break;
+    case GST_EVENT_SEGMENT:
+      g_mutex_lock (&self->lock);
+      gst_event_replace (&self->segment, event);
+      g_mutex_unlock (&self->lock);
+      ret = gst_gpu_unbatch_forward_event (self, event);
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      g_mutex_lock (&self->lock);
+      gst_flow_combiner_reset (self->flow_combiner);
+      g_hash_table_iter_init (&iter, self->pads);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        GST_GPU_UNBATCH_PAD (value)->discont = TRUE;
+      g_mutex_unlock (&self->lock);
+      ret = gst_gpu_unbatch_forward_event (self, event);
+      break;
+    case GST_EVENT_EOS:
+      gst_gpu_unbatch_handle_eos (self);
+      ret = gst_gpu_unbatch_forward_event (self, event);
+      break;
+    default:
+      ret = gst_gpu_unbatch_forward_event (self, event);
+      break;
+  }
+
+  return ret;
+}
+
+/* Any thread; no lock. */
+static gboolean
+gst_gpu_unbatch_sink_query (GstPad *pad, GstObject *parent, GstQuery *query)
+{
+  GstGpuUnbatch *self = GST_GPU_UNBATCH (parent);
+  GstCaps *filter, *caps, *templ;
+  gboolean ret = TRUE;
+
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_CAPS:
+      /* outputs are always system memory, so what downstream takes does
+       * not restrict what we take */
+      gst_query_parse_caps (query, &filter);
+      templ = gst_pad_get_pad_template_caps (pad);
+      if (filter)
+        caps
+            = gst_caps_intersect_full (filter, templ, GST_CAPS_INTERSECT_FIRST);
+      else
+        caps = gst_caps_ref (templ);
+      gst_query_set_caps_result (query, caps);
+      gst_caps_unref (caps);
+      gst_caps_unref (templ);
+      break;
+    case GST_QUERY_ACCEPT_CAPS:
+      gst_query_parse_accept_caps (query, &caps);
+      templ = gst_pad_get_pad_template_caps (pad);
+      ret = gst_caps_is_subset (caps, templ);
+      if (!ret)
+        GST_WARNING_OBJECT (self,
+            "refusing %" GST_PTR_FORMAT ": gpuunbatch "
+            "takes other/tensors batches (format=static) in system memory "
+            "or " GST_CAPS_FEATURE_MEMORY_GPU_TENSOR,
+            caps);
+      gst_query_set_accept_caps_result (query, ret);
+      gst_caps_unref (templ);
+      ret = TRUE;
+      break;
+    case GST_QUERY_ALLOCATION:
+      /* item buffers share the batch's memory: upstream allocates from its
+       * own pool; we only say that we read the batch meta */
+      gst_query_add_allocation_meta (query, GST_GPU_BATCH_META_API_TYPE, NULL);
+      break;
+    default:
+      ret = gst_pad_query_default (pad, parent, query);
+      break;
+  }
+
+  return ret;
+}
+
+/* Any thread; takes self->lock for the current caps. */
+static gboolean
+gst_gpu_unbatch_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
+{
+  GstGpuUnbatch *self = GST_GPU_UNBATCH (parent);
+  GstCaps *filter, *caps = NULL, *result;
+  gboolean ret = TRUE;
+
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_CAPS:
+      gst_query_parse_caps (query, &filter);
+      g_mutex_lock (&self->lock);
+      if (self->item_caps)
+        caps = gst_caps_ref (self->item_caps);
+      g_mutex_unlock (&self->lock);
+      if (caps == NULL)
+        caps = gst_pad_get_pad_template_caps (pad);
+      if (filter) {
+        result
+            = gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
+        gst_caps_unref (caps);
+        caps = result;
+      }
+      gst_query_set_caps_result (query, caps);
+      gst_caps_unref (caps);
+      break;
+    default:
+      ret = gst_pad_query_default (pad, parent, query);
+      break;
+  }
+
+  return ret;
+}
+
+/* Downstream threads: seeks, QoS, reconfigure go upstream as they are. */
+static gboolean
+gst_gpu_unbatch_src_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  return gst_pad_event_default (pad, parent, event);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Data flow                                                                */
+
+/* Streaming thread. Copies the valid slots of a device batch to one host
+ * buffer laid out like the batch (the map stages device memory to host).
+ * Returns: (transfer full) (nullable). */
+static GstBuffer *
+gst_gpu_unbatch_stage_to_host (
+    GstGpuUnbatch *self, GstBuffer *batch, guint n_valid)
+{
+  GstBuffer *host;
+  GstMapInfo map;
+  gsize want, got;
+  guint t;
+
+  host = gst_buffer_new_allocate (NULL, self->batch_bytes, NULL);
+  if (host == NULL || !gst_buffer_map (host, &map, GST_MAP_WRITE))
+    goto out_free;
+
+  if (n_valid == self->batch_size) {
+    want = self->batch_bytes;
+    got = gst_buffer_extract (batch, 0, map.data, want);
+  } else {
+    /* per tensor, only the valid prefix: the batch dim is outermost */
+    want = got = 0;
+    for (t = 0; t < self->config.num_tensors; t++) {
+      gsize n = (gsize)n_valid * self->slot_size[t];
+
+      want += n;
+      got += gst_buffer_extract (
+          batch, self->tensor_offset[t], map.data + self->tensor_offset[t], n);
+    }
+  }
+  gst_buffer_unmap (host, &map);
+  if (got != want)
+    goto out_free;
+  goto out;
+
+out_free:
+  gst_clear_buffer (&host);
+out:
+  return host;
+}
+
+/* Streaming thread, no lock: the slot's slices of every tensor, sharing
+ * @batch's memory. Returns: (transfer full) (nullable). */
+static GstBuffer *
+gst_gpu_unbatch_slice (GstGpuUnbatch *self, GstBuffer *batch, guint slot)
+{
+  GstBuffer *item = gst_buffer_new ();
+  guint t;
+
+  for (t = 0; t < self->config.num_tensors; t++) {
+    gsize offset = self->tensor_offset[t] + (gsize)slot * self->slot_size[t];
+
+    if (!gst_buffer_copy_into (
+            item, batch, GST_BUFFER_COPY_MEMORY, offset, self->slot_size[t]))
+      goto out_free;
+  }
+  goto out;
+
+out_free:
+  gst_clear_buffer (&item);
+out:
+  return item;
+}
+
+/* Streaming thread; takes self->lock around counters and the combiner.
+ * Pushes slot @slot of @batch (system memory) to its source's pad, or only
+ * counts it. Returns the combined flow of all src pads, or
+ * GST_FLOW_CUSTOM_SUCCESS when the slot was only counted. */
+static GstFlowReturn
+gst_gpu_unbatch_push_slot (GstGpuUnbatch *self, GstBuffer *batch, guint slot,
+    const GstGpuBatchSlot *desc)
+{
+  GstGpuUnbatchPad *srcpad;
+  GstBuffer *item = NULL;
+  GstFlowReturn ret = GST_FLOW_OK, pushed;
+  GstGpuSlotStatus status = desc->status;
+
+  srcpad = gst_gpu_unbatch_get_src_pad (self, desc->pad_index);
+
+  switch (status) {
+    case GST_GPU_SLOT_STATUS_OK:
+    case GST_GPU_SLOT_STATUS_CACHE_HIT:
+      break;
+    case GST_GPU_SLOT_STATUS_DROPPED:
+      g_mutex_lock (&self->lock);
+      self->items_dropped++;
+      srcpad->items_dropped++;
+      g_mutex_unlock (&self->lock);
+      ret = GST_FLOW_CUSTOM_SUCCESS;
+      goto out;
+    case GST_GPU_SLOT_STATUS_FAILED:
+    default:
+      if (status != GST_GPU_SLOT_STATUS_FAILED)
+        GST_WARNING_OBJECT (self,
+            "slot %u has unknown status %d; counted as "
+            "failed",
+            slot, status);
+      g_mutex_lock (&self->lock);
+      self->items_failed++;
+      srcpad->items_failed++;
+      g_mutex_unlock (&self->lock);
+      ret = GST_FLOW_CUSTOM_SUCCESS;
+      goto out;
+  }
+
+  item = gst_gpu_unbatch_slice (self, batch, slot);
+  if (item == NULL)
+    goto slice_failed;
+  GST_BUFFER_PTS (item) = desc->pts;
+  GST_BUFFER_DTS (item) = desc->dts;
+  GST_BUFFER_DURATION (item) = desc->duration;
+
+  g_mutex_lock (&self->lock);
+  gst_gpu_unbatch_pad_sync_sticky_locked (self, srcpad);
+  if (srcpad->discont) {
+    GST_BUFFER_FLAG_SET (item, GST_BUFFER_FLAG_DISCONT);
+    srcpad->discont = FALSE;
+  }
+  g_mutex_unlock (&self->lock);
+
+  GST_LOG_OBJECT (srcpad, "slot %u -> %" GST_PTR_FORMAT, slot, item);
+  pushed = gst_pad_push (GST_PAD (srcpad), item);
+
+  g_mutex_lock (&self->lock);
+  if (pushed == GST_FLOW_OK) {
+    self->items_out++;
+    srcpad->items_out++;
+    if (status == GST_GPU_SLOT_STATUS_CACHE_HIT) {
+      self->items_cache_hit++;
+      srcpad->items_cache_hit++;
+    }
+  }
+  ret = gst_flow_combiner_update_pad_flow (
+      self->flow_combiner, GST_PAD (srcpad), pushed);
+  g_mutex_unlock (&self->lock);
+  goto out;
+
+slice_failed:
+  GST_ELEMENT_ERROR (self, STREAM, FAILED,
+      ("gpuunbatch could not slice slot %u out of a batch of %" G_GSIZE_FORMAT
+       " bytes",
+          slot, gst_buffer_get_size (batch)),
+      (NULL));
+  ret = GST_FLOW_ERROR;
+out:
+  gst_object_unref (srcpad);
+  return ret;
+}
+
+/* Streaming thread. Checks the meta against the negotiated shape; posts an
+ * error naming both when they disagree. */
+static gboolean
+gst_gpu_unbatch_check_batch (
+    GstGpuUnbatch *self, GstBuffer *buffer, const GstGpuBatchMeta *meta)
+{
+  gchar *dims = NULL;
+  gboolean ret = FALSE;
+
+  if (meta && meta->n_slots != self->batch_size)
+    goto slot_mismatch;
+  if (meta && meta->n_valid > meta->n_slots)
+    goto valid_mismatch;
+  if (gst_buffer_get_size (buffer) < self->batch_bytes)
+    goto too_small;
+  ret = TRUE;
+  goto out;
+
+slot_mismatch:
+  dims = gst_gpu_tensor_info_dimensions_to_string (&self->config.info[0]);
+  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+      ("gpuunbatch got a batch whose GstGpuBatchMeta has %u slots but whose "
+       "tensor has dimensions %s (batch size %u, outermost)",
+          meta->n_slots, dims, self->batch_size),
+      ("the element upstream changed the batch size without new caps"));
+  goto out;
+valid_mismatch:
+  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+      ("gpuunbatch got a GstGpuBatchMeta with %u valid slots out of %u",
+          meta->n_valid, meta->n_slots),
+      (NULL));
+  goto out;
+too_small:
+  dims = gst_gpu_tensor_info_dimensions_to_string (&self->config.info[0]);
+  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+      ("gpuunbatch got a batch of %" G_GSIZE_FORMAT " bytes but the caps "
+       "(first tensor %s, %u tensors) need %" G_GSIZE_FORMAT,
+          gst_buffer_get_size (buffer), dims, self->config.num_tensors,
+          self->batch_bytes),
+      (NULL));
+out:
+  g_free (dims);
+  return ret;
+}
+
+/* Streaming thread. */
+static GstFlowReturn
+gst_gpu_unbatch_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
+{
+  GstGpuUnbatch *self = GST_GPU_UNBATCH (parent);
+  GstGpuBatchMeta *meta;
+  GstBuffer *host = NULL;
+  GstGpuBatchSlot desc;
+  GstFlowReturn ret = GST_FLOW_OK, slot_ret;
+  guint n_valid, i;
+
+  if (!self->negotiated)
+    goto not_negotiated;
+
+  meta = gst_buffer_get_gpu_batch_meta (buffer);
+  if (!gst_gpu_unbatch_check_batch (self, buffer, meta))
+    goto bad_batch;
+  n_valid = meta ? meta->n_valid : self->batch_size;
+
+  if (self->device_memory && n_valid > 0) {
+    host = gst_gpu_unbatch_stage_to_host (self, buffer, n_valid);
+    if (host == NULL)
+      goto map_failed;
+  } else {
+    host = gst_buffer_ref (buffer);
+  }
+
+  g_mutex_lock (&self->lock);
+  self->batches++;
+  self->items_in += n_valid;
+  gst_gpu_throughput_meter_record (
+      &self->throughput, gst_gpu_stats_now (), n_valid);
+  g_mutex_unlock (&self->lock);
+
+  /* without a meta: n valid slots of source 0 carrying the batch's
+   * timestamps */
+  desc.pad_index = 0;
+  desc.pts = GST_BUFFER_PTS (buffer);
+  desc.dts = GST_BUFFER_DTS (buffer);
+  desc.duration = GST_BUFFER_DURATION (buffer);
+  desc.status = GST_GPU_SLOT_STATUS_OK;
+
+  for (i = 0; i < n_valid; i++) {
+    slot_ret = gst_gpu_unbatch_push_slot (
+        self, host, i, meta ? &meta->slots[i] : &desc);
+    /* dropped and failed slots keep the last combined flow */
+    if (slot_ret != GST_FLOW_CUSTOM_SUCCESS)
+      ret = slot_ret;
+    if (ret != GST_FLOW_OK && ret != GST_FLOW_NOT_LINKED)
+      break;
+  }
+  goto out;
+
+not_negotiated:
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("gpuunbatch received a batch before other/tensors caps"),
+      ("upstream must send static other/tensors caps first"));
+  ret = GST_FLOW_NOT_NEGOTIATED;
+  goto out;
+bad_batch:
+  ret = GST_FLOW_ERROR;
+  goto out;
+map_failed:
+  GST_ELEMENT_ERROR (self, RESOURCE, READ,
+      ("gpuunbatch could not copy a %" G_GSIZE_FORMAT " byte device batch to "
+       "host memory",
+          gst_buffer_get_size (buffer)),
+      (NULL));
+  ret = GST_FLOW_ERROR;
+out:
+  gst_clear_buffer (&host);
+  gst_buffer_unref (buffer);
+  return ret;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Stats, properties, state                                                 */
+
+static gint
+compare_pad_index (gconstpointer a, gconstpointer b)
+{
+  const GstGpuUnbatchPad *pa = *(GstGpuUnbatchPad *const *)a;
+  const GstGpuUnbatchPad *pb = *(GstGpuUnbatchPad *const *)b;
+
+  return pa->index < pb->index ? -1 : pa->index > pb->index;
+}
+
+/* Application or stats-timer thread; takes self->lock. Returns: (transfer
+ * full). */
+static GstStructure *
+gst_gpu_unbatch_build_stats (GstElement *element)
+{
+  GstGpuUnbatch *self = GST_GPU_UNBATCH (element);
+  GstStructure *s;
+  GPtrArray *pads;
+  GValue array = G_VALUE_INIT, item = G_VALUE_INIT;
+  guint i;
+
+  g_value_init (&array, GST_TYPE_ARRAY);
+
+  g_mutex_lock (&self->lock);
+  s = gst_structure_new ("gpuunbatch-stats", GST_GPU_STATS_ITEMS_IN,
+      G_TYPE_UINT64, self->items_in, GST_GPU_STATS_ITEMS_OUT, G_TYPE_UINT64,
+      self->items_out, GST_GPU_STATS_ITEMS_DROPPED, G_TYPE_UINT64,
+      self->items_dropped, GST_GPU_STATS_ITEMS_FAILED, G_TYPE_UINT64,
+      self->items_failed, "items-cache-hit", G_TYPE_UINT64,
+      self->items_cache_hit, GST_GPU_STATS_BATCHES, G_TYPE_UINT64,
+      self->batches, GST_GPU_STATS_DEVICE, G_TYPE_STRING, "cpu", NULL);
+  gst_gpu_stats_set_throughput (s, &self->throughput, gst_gpu_stats_now ());
+
+  pads = gst_gpu_unbatch_collect_pads_locked (self);
+  g_ptr_array_sort (pads, compare_pad_index);
+  for (i = 0; i < pads->len; i++) {
+    GstGpuUnbatchPad *srcpad = g_ptr_array_index (pads, i);
+
+    g_value_init (&item, GST_TYPE_STRUCTURE);
+    g_value_take_boxed (&item,
+        gst_structure_new ("pad", "pad", G_TYPE_STRING,
+            GST_OBJECT_NAME (srcpad), "index", G_TYPE_UINT, srcpad->index,
+            GST_GPU_STATS_ITEMS_OUT, G_TYPE_UINT64, srcpad->items_out,
+            GST_GPU_STATS_ITEMS_DROPPED, G_TYPE_UINT64, srcpad->items_dropped,
+            GST_GPU_STATS_ITEMS_FAILED, G_TYPE_UINT64, srcpad->items_failed,
+            "items-cache-hit", G_TYPE_UINT64, srcpad->items_cache_hit, NULL));
+    gst_value_array_append_and_take_value (&array, &item);
+  }
+  g_mutex_unlock (&self->lock);
+  g_ptr_array_unref (pads);
+
+  gst_structure_take_value (s, "pads", &array);
+  return s;
+}
+
+/* State-change thread; takes self->lock. */
+static void
+gst_gpu_unbatch_reset_stats (GstGpuUnbatch *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_mutex_lock (&self->lock);
+  self->items_in = self->items_out = self->items_dropped = 0;
+  self->items_failed = self->items_cache_hit = self->batches = 0;
+  gst_gpu_throughput_meter_reset (&self->throughput, 10);
+  g_hash_table_iter_init (&iter, self->pads);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    GstGpuUnbatchPad *srcpad = value;
+
+    srcpad->items_out = srcpad->items_dropped = 0;
+    srcpad->items_failed = srcpad->items_cache_hit = 0;
+  }
+  gst_flow_combiner_reset (self->flow_combiner);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Application thread; object lock for the interval. */
+static void
+gst_gpu_unbatch_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  GstGpuUnbatch *self = GST_GPU_UNBATCH (object);
+
+  switch (prop_id) {
+    case PROP_STATS_INTERVAL:
+      GST_OBJECT_LOCK (self);
+      self->stats_interval = g_value_get_uint64 (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+/* Application thread; object lock or self->lock. */
+static void
+gst_gpu_unbatch_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  GstGpuUnbatch *self = GST_GPU_UNBATCH (object);
+
+  switch (prop_id) {
+    case PROP_STATS:
+      g_value_take_boxed (
+          value, gst_gpu_unbatch_build_stats (GST_ELEMENT (self)));
+      break;
+    case PROP_STATS_INTERVAL:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint64 (value, self->stats_interval);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+/* State-change thread. */
+static GstStateChangeReturn
+gst_gpu_unbatch_change_state (GstElement *element, GstStateChange transition)
+{
+  GstGpuUnbatch *self = GST_GPU_UNBATCH (element);
+  GstStateChangeReturn ret;
+  GstClockTime interval;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      gst_gpu_unbatch_reset_stats (self);
+      GST_OBJECT_LOCK (self);
+      interval = self->stats_interval;
+      GST_OBJECT_UNLOCK (self);
+      gst_gpu_stats_timer_start (
+          &self->stats_timer, element, interval, gst_gpu_unbatch_build_stats);
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      gst_gpu_stats_timer_stop (&self->stats_timer);
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    goto out;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      /* pads are inactive now: drop the per-source ones, a new run may
+       * bring other sources */
+      gst_gpu_unbatch_reset_pads (self);
+      break;
+    default:
+      break;
+  }
+
+out:
+  return ret;
+}

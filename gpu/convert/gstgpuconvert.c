@@ -1,0 +1,1060 @@
+/* gst-gpustream
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Item -> slot conversion. gst_gpu_video_convert_new () plans once per caps
+ * (source description, per-column and per-row bilinear tables, ORC rows)
+ * and picks one entry of an ops table, first match wins, plain C last:
+ *
+ *   cuda  the device is CUDA: one fused kernel per item (convert.cu)
+ *   orc   no scaling, packed 8-bit RGB family or GRAY8 in, float32 out, and
+ *         a channel arrangement one of the ORC programs covers
+ *   c     everything else: one fused pass per item over the output pixels
+ *
+ * All variants run the per-pixel math of gstgpuconvertmath.h; the plain C
+ * variant is the reference the tests check every other one against.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "gpu/convert/gstgpuconvert.h"
+#include "gpu/convert/gstgpuconvertmath.h"
+#include "gstgpuconvertorc.h"
+
+#ifdef HAVE_CUDA
+#include <gst/cuda/gstcudaloader.h>
+#include <gst/cuda/gstcudacontext.h>
+#include <gst/cuda/gstcudamemory.h>
+#include <gst/cuda/cuda-gst.h>
+#include "gpu/device/gstgpucudaloader.h"
+#include "gpu/kernels/gstgpukernels.h"
+#endif
+
+GST_DEBUG_CATEGORY_STATIC (gst_gpu_convert_debug);
+#define GST_CAT_DEFAULT gst_gpu_convert_debug
+
+/* Which ORC program the orc variant runs. */
+typedef enum {
+  ORC_KIND_NONE,
+  ORC_KIND_GRAY_PLANES, /* GRAY8 -> one or three planes */
+  ORC_KIND_ROWS,        /* RGB->RGB, BGR->BGR interleaved */
+  ORC_KIND_X4_PLANAR,   /* 4-byte pixels -> three planes */
+} OrcKind;
+
+typedef gboolean (*GstGpuConvertFunc) (
+    GstGpuVideoConvert *convert, const GstVideoFrame *frame, gpointer dst);
+
+typedef struct
+{
+  GstGpuConvertFunc func;
+  const gchar *name;
+  gboolean (*supports) (const GstGpuVideoConvert *convert);
+} GstGpuConvertOps;
+
+struct _GstGpuVideoConvert
+{
+  GstVideoInfo in_info;
+  GstGpuVideoSlotFormat out;
+  GstGpuSlotParams params;
+  GstGpuPixSource source; /* format and YUV matrix; planes per frame */
+  GstGpuDevice *device;
+  const GstGpuConvertOps *ops;
+  gboolean scaled;
+
+  /* bilinear tables, one entry per output column / row */
+  gint32 *x0, *x1, *y0, *y1;
+  gfloat *wx, *wy;
+
+  /* ORC */
+  OrcKind orc_kind;
+  gint orc_plane[3];              /* output plane of input byte 0, 1, 2 */
+  gfloat *row_scale, *row_offset; /* ORC_KIND_ROWS, 3 x width */
+
+#ifdef HAVE_CUDA
+  CUfunction kernel;
+  /* host frames: pinned staging and device copy of one input frame; the
+   * event marks the end of the last copy out of the staging */
+  guint8 *staging;
+  CUdeviceptr upload;
+  CUevent upload_done;
+  gboolean upload_pending;
+#endif
+};
+
+static void
+gst_gpu_convert_init_debug (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    GST_DEBUG_CATEGORY_INIT (gst_gpu_convert_debug, "gpuconvert", 0,
+        "gst-gpustream item to slot conversion");
+    g_once_init_leave (&done, 1);
+  }
+}
+
+GType
+gst_gpu_layout_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    { GST_GPU_LAYOUT_NCHW, "Channels, rows, columns (planar)", "nchw" },
+    { GST_GPU_LAYOUT_NHWC, "Rows, columns, channels (interleaved)", "nhwc" },
+    { 0, NULL, NULL }
+  };
+
+  if (g_once_init_enter (&type)) {
+    /* the plugin and a test linking this library each hold a copy */
+    GType t = g_type_from_name ("GstGpuLayout");
+
+    if (!t)
+      t = g_enum_register_static ("GstGpuLayout", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_gpu_color_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = { { GST_GPU_COLOR_RGB, "Red, green, blue",
+                                           "rgb" },
+    { GST_GPU_COLOR_BGR, "Blue, green, red", "bgr" },
+    { GST_GPU_COLOR_GRAY, "Luma (one channel)", "gray" }, { 0, NULL, NULL } };
+
+  if (g_once_init_enter (&type)) {
+    /* the plugin and a test linking this library each hold a copy */
+    GType t = g_type_from_name ("GstGpuColor");
+
+    if (!t)
+      t = g_enum_register_static ("GstGpuColor", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+guint
+gst_gpu_video_slot_format_channels (const GstGpuVideoSlotFormat *fmt)
+{
+  return fmt->color == GST_GPU_COLOR_GRAY ? 1 : 3;
+}
+
+static gsize
+out_type_size (GstGpuDType dtype)
+{
+  switch (dtype) {
+    case GST_GPU_DTYPE_FLOAT32:
+      return 4;
+    case GST_GPU_DTYPE_FLOAT16:
+      return 2;
+    case GST_GPU_DTYPE_UINT8:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+gsize
+gst_gpu_video_slot_format_size (const GstGpuVideoSlotFormat *fmt)
+{
+  return (gsize)fmt->width * fmt->height
+         * gst_gpu_video_slot_format_channels (fmt)
+         * out_type_size (fmt->dtype);
+}
+
+static gint
+pix_format_from_video (GstVideoFormat format)
+{
+  switch (format) {
+    case GST_VIDEO_FORMAT_RGB:
+      return GST_GPU_PIX_RGB;
+    case GST_VIDEO_FORMAT_BGR:
+      return GST_GPU_PIX_BGR;
+    case GST_VIDEO_FORMAT_RGBA:
+    case GST_VIDEO_FORMAT_RGBx:
+      return GST_GPU_PIX_RGBA;
+    case GST_VIDEO_FORMAT_BGRA:
+    case GST_VIDEO_FORMAT_BGRx:
+      return GST_GPU_PIX_BGRA;
+    case GST_VIDEO_FORMAT_GRAY8:
+      return GST_GPU_PIX_GRAY8;
+    case GST_VIDEO_FORMAT_NV12:
+      return GST_GPU_PIX_NV12;
+    case GST_VIDEO_FORMAT_I420:
+      return GST_GPU_PIX_I420;
+    default:
+      return -1;
+  }
+}
+
+static gint
+out_type_from_dtype (GstGpuDType dtype)
+{
+  switch (dtype) {
+    case GST_GPU_DTYPE_FLOAT32:
+      return GST_GPU_OUT_FLOAT32;
+    case GST_GPU_DTYPE_FLOAT16:
+      return GST_GPU_OUT_FLOAT16;
+    case GST_GPU_DTYPE_UINT8:
+      return GST_GPU_OUT_UINT8;
+    default:
+      return -1;
+  }
+}
+
+/* The YUV matrix and range of @info; an unknown matrix follows GStreamer's
+ * default colorimetry: BT.709 above 576 lines, BT.601 otherwise. */
+static void
+yuv_coeffs_from_info (GstGpuYuvCoeffs *coeffs, const GstVideoInfo *info)
+{
+  gdouble kr, kb;
+
+  if (!gst_video_color_matrix_get_Kr_Kb (info->colorimetry.matrix, &kr, &kb)) {
+    if (GST_VIDEO_INFO_HEIGHT (info) > 576)
+      gst_video_color_matrix_get_Kr_Kb (GST_VIDEO_COLOR_MATRIX_BT709, &kr, &kb);
+    else
+      gst_video_color_matrix_get_Kr_Kb (GST_VIDEO_COLOR_MATRIX_BT601, &kr, &kb);
+  }
+  gst_gpu_yuv_coeffs_init (
+      coeffs, kr, kb, info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255);
+}
+
+/* Fills the plane pointers of @s from @frame; FALSE when the frame does
+ * not have the planned format and size. */
+static gboolean
+source_from_frame (const GstGpuVideoConvert *convert,
+    const GstVideoFrame *frame, GstGpuPixSource *s)
+{
+  guint i;
+
+  if (pix_format_from_video (GST_VIDEO_FRAME_FORMAT (frame))
+          != convert->source.format
+      || GST_VIDEO_FRAME_WIDTH (frame) != convert->source.width
+      || GST_VIDEO_FRAME_HEIGHT (frame) != convert->source.height) {
+    GST_WARNING ("frame %s %dx%d does not match the planned %dx%d",
+        gst_video_format_to_string (GST_VIDEO_FRAME_FORMAT (frame)),
+        GST_VIDEO_FRAME_WIDTH (frame), GST_VIDEO_FRAME_HEIGHT (frame),
+        convert->source.width, convert->source.height);
+    return FALSE;
+  }
+  *s = convert->source;
+  for (i = 0; i < GST_VIDEO_FRAME_N_PLANES (frame) && i < 3; i++) {
+    s->plane[i] = GST_VIDEO_FRAME_PLANE_DATA (frame, i);
+    s->stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE (frame, i);
+  }
+  return TRUE;
+}
+
+/* --- plain C ------------------------------------------------------------ */
+
+/* The C loop works on chunks of an output row: channel values (scaled and
+ * offset) into a small float buffer on the stack, then one store loop per
+ * dtype and layout. The stack buffer keeps a plan usable from several
+ * threads at once and the hot path free of allocation. */
+#define CHUNK 512
+
+/* Always inlined with constant @format and @color, so every combination
+ * gets its own loop without per-pixel switches. The arithmetic is that of
+ * gst_gpu_convert_pixel () (the CUDA kernel), operation for operation. */
+static inline void convert_c_chunk (const GstGpuVideoConvert *convert,
+    const GstGpuPixSource *src, gint dy, gint dx0, gint n, gfloat row[3][CHUNK],
+    const gint format, const gint color) __attribute__ ((always_inline));
+
+static inline void
+convert_c_chunk (const GstGpuVideoConvert *convert, const GstGpuPixSource *src,
+    gint dy, gint dx0, gint n, gfloat row[3][CHUNK], const gint format,
+    const gint color)
+{
+  const GstGpuSlotParams *p = &convert->params;
+  const gint channels = color == GST_GPU_COLOR_GRAY ? 1 : 3;
+  GstGpuPixSource s = *src;
+  gint i, ch;
+
+  s.format = format;
+  if (!convert->scaled) {
+    /* weights are all 0: the blend is exactly the first neighbour */
+    for (i = 0; i < n; i++) {
+      gfloat a[3];
+
+      gst_gpu_pix_fetch (&s, color, dx0 + i, dy, a);
+      for (ch = 0; ch < channels; ch++)
+        row[ch][i] = a[ch] * p->scale[ch] + p->offset[ch];
+    }
+    return;
+  }
+  {
+    gint32 y0 = convert->y0[dy], y1 = convert->y1[dy];
+    gfloat wy = convert->wy[dy];
+
+    for (i = 0; i < n; i++) {
+      gint32 x0 = convert->x0[dx0 + i], x1 = convert->x1[dx0 + i];
+      gfloat wx = convert->wx[dx0 + i];
+      gfloat a[3], b[3], c[3], d[3];
+
+      gst_gpu_pix_fetch (&s, color, x0, y0, a);
+      gst_gpu_pix_fetch (&s, color, x1, y0, b);
+      gst_gpu_pix_fetch (&s, color, x0, y1, c);
+      gst_gpu_pix_fetch (&s, color, x1, y1, d);
+      for (ch = 0; ch < channels; ch++) {
+        gfloat v = gst_gpu_bilinear_blend (a[ch], b[ch], c[ch], d[ch], wx, wy);
+
+        row[ch][i] = v * p->scale[ch] + p->offset[ch];
+      }
+    }
+  }
+}
+
+/* Writes @n values per channel of output row @dy from column @dx0. */
+static void
+store_chunk (const GstGpuSlotParams *p, gpointer dst, gint dy, gint dx0, gint n,
+    gfloat row[3][CHUNK])
+{
+  gsize plane = (gsize)p->width * p->height;
+  gsize base = (gsize)dy * p->width + dx0;
+  gint i, ch;
+
+  if (p->layout == GST_GPU_LAYOUT_NCHW || p->channels == 1) {
+    for (ch = 0; ch < p->channels; ch++) {
+      gsize o = ch * plane + base;
+
+      switch (p->type) {
+        case GST_GPU_OUT_FLOAT32:
+          memcpy ((gfloat *)dst + o, row[ch], n * sizeof (gfloat));
+          break;
+        case GST_GPU_OUT_FLOAT16:
+          for (i = 0; i < n; i++)
+            ((guint16 *)dst)[o + i] = gst_gpu_float_to_half (row[ch][i]);
+          break;
+        default:
+          for (i = 0; i < n; i++)
+            ((guint8 *)dst)[o + i] = gst_gpu_float_to_u8 (row[ch][i]);
+          break;
+      }
+    }
+    return;
+  }
+  base *= 3;
+  switch (p->type) {
+    case GST_GPU_OUT_FLOAT32: {
+      gfloat *d = (gfloat *)dst + base;
+
+      for (i = 0; i < n; i++) {
+        d[3 * i] = row[0][i];
+        d[3 * i + 1] = row[1][i];
+        d[3 * i + 2] = row[2][i];
+      }
+      break;
+    }
+    case GST_GPU_OUT_FLOAT16: {
+      guint16 *d = (guint16 *)dst + base;
+
+      for (i = 0; i < n; i++)
+        for (ch = 0; ch < 3; ch++)
+          d[3 * i + ch] = gst_gpu_float_to_half (row[ch][i]);
+      break;
+    }
+    default: {
+      guint8 *d = (guint8 *)dst + base;
+
+      for (i = 0; i < n; i++)
+        for (ch = 0; ch < 3; ch++)
+          d[3 * i + ch] = gst_gpu_float_to_u8 (row[ch][i]);
+      break;
+    }
+  }
+}
+
+#define CONVERT_C_FORMAT(fmt)                                                  \
+  static void convert_c_##fmt (const GstGpuVideoConvert *convert,              \
+      const GstGpuPixSource *s, gpointer dst)                                  \
+  {                                                                            \
+    const GstGpuSlotParams *p = &convert->params;                              \
+    gfloat row[3][CHUNK];                                                      \
+    gint dy, dx0, n;                                                           \
+                                                                               \
+    for (dy = 0; dy < p->height; dy++) {                                       \
+      for (dx0 = 0; dx0 < p->width; dx0 += n) {                                \
+        n = MIN (CHUNK, p->width - dx0);                                       \
+        switch (p->color) {                                                    \
+          case GST_GPU_COLOR_RGB:                                              \
+            convert_c_chunk (                                                  \
+                convert, s, dy, dx0, n, row, fmt, GST_GPU_COLOR_RGB);          \
+            break;                                                             \
+          case GST_GPU_COLOR_BGR:                                              \
+            convert_c_chunk (                                                  \
+                convert, s, dy, dx0, n, row, fmt, GST_GPU_COLOR_BGR);          \
+            break;                                                             \
+          default:                                                             \
+            convert_c_chunk (                                                  \
+                convert, s, dy, dx0, n, row, fmt, GST_GPU_COLOR_GRAY);         \
+            break;                                                             \
+        }                                                                      \
+        store_chunk (p, dst, dy, dx0, n, row);                                 \
+      }                                                                        \
+    }                                                                          \
+  }
+
+CONVERT_C_FORMAT (GST_GPU_PIX_RGB);
+CONVERT_C_FORMAT (GST_GPU_PIX_BGR);
+CONVERT_C_FORMAT (GST_GPU_PIX_RGBA);
+CONVERT_C_FORMAT (GST_GPU_PIX_BGRA);
+CONVERT_C_FORMAT (GST_GPU_PIX_GRAY8);
+CONVERT_C_FORMAT (GST_GPU_PIX_NV12);
+CONVERT_C_FORMAT (GST_GPU_PIX_I420);
+
+static gboolean
+convert_c (
+    GstGpuVideoConvert *convert, const GstVideoFrame *frame, gpointer dst)
+{
+  GstGpuPixSource s;
+
+  if (!source_from_frame (convert, frame, &s))
+    return FALSE;
+
+  switch (s.format) {
+    case GST_GPU_PIX_RGB:
+      convert_c_GST_GPU_PIX_RGB (convert, &s, dst);
+      break;
+    case GST_GPU_PIX_BGR:
+      convert_c_GST_GPU_PIX_BGR (convert, &s, dst);
+      break;
+    case GST_GPU_PIX_RGBA:
+      convert_c_GST_GPU_PIX_RGBA (convert, &s, dst);
+      break;
+    case GST_GPU_PIX_BGRA:
+      convert_c_GST_GPU_PIX_BGRA (convert, &s, dst);
+      break;
+    case GST_GPU_PIX_GRAY8:
+      convert_c_GST_GPU_PIX_GRAY8 (convert, &s, dst);
+      break;
+    case GST_GPU_PIX_NV12:
+      convert_c_GST_GPU_PIX_NV12 (convert, &s, dst);
+      break;
+    case GST_GPU_PIX_I420:
+      convert_c_GST_GPU_PIX_I420 (convert, &s, dst);
+      break;
+    default:
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+supports_c (const GstGpuVideoConvert *convert)
+{
+  return convert->device == NULL || !gst_gpu_device_is_cuda (convert->device);
+}
+
+/* --- ORC ---------------------------------------------------------------- */
+
+static OrcKind
+orc_kind_for (const GstGpuVideoConvert *convert, gint plane[3])
+{
+  const GstGpuVideoSlotFormat *out = &convert->out;
+  gint format = convert->source.format;
+
+  if (convert->scaled || out->dtype != GST_GPU_DTYPE_FLOAT32)
+    return ORC_KIND_NONE;
+
+  switch (format) {
+    case GST_GPU_PIX_GRAY8:
+      /* one channel is the same in both layouts; three only as planes */
+      if (out->color == GST_GPU_COLOR_GRAY
+          || out->layout == GST_GPU_LAYOUT_NCHW)
+        return ORC_KIND_GRAY_PLANES;
+      return ORC_KIND_NONE;
+    case GST_GPU_PIX_RGB:
+    case GST_GPU_PIX_BGR:
+      /* 3-byte pixels: ORC can only run over them as a flat byte row */
+      if (out->layout == GST_GPU_LAYOUT_NHWC
+          && ((format == GST_GPU_PIX_RGB && out->color == GST_GPU_COLOR_RGB)
+              || (format == GST_GPU_PIX_BGR
+                  && out->color == GST_GPU_COLOR_BGR)))
+        return ORC_KIND_ROWS;
+      return ORC_KIND_NONE;
+    case GST_GPU_PIX_RGBA:
+    case GST_GPU_PIX_BGRA: {
+      /* channel held by input byte k: R G B or B G R */
+      gboolean in_rgb = format == GST_GPU_PIX_RGBA;
+      gboolean out_rgb = out->color == GST_GPU_COLOR_RGB;
+      gint k;
+
+      if (out->layout != GST_GPU_LAYOUT_NCHW
+          || out->color == GST_GPU_COLOR_GRAY)
+        return ORC_KIND_NONE;
+      for (k = 0; k < 3; k++)
+        plane[k] = in_rgb == out_rgb ? k : 2 - k;
+      return ORC_KIND_X4_PLANAR;
+    }
+    default:
+      return ORC_KIND_NONE;
+  }
+}
+
+static gboolean
+convert_orc (
+    GstGpuVideoConvert *convert, const GstVideoFrame *frame, gpointer dst)
+{
+  const GstGpuVideoSlotFormat *out = &convert->out;
+  gsize plane_size = (gsize)out->width * out->height;
+  gfloat *d = dst;
+  GstGpuPixSource s;
+  guint y, c, channels = gst_gpu_video_slot_format_channels (out);
+
+  if (!source_from_frame (convert, frame, &s))
+    return FALSE;
+
+  for (y = 0; y < out->height; y++) {
+    const guint8 *row = s.plane[0] + (gsize)y * s.stride[0];
+
+    switch (convert->orc_kind) {
+      case ORC_KIND_GRAY_PLANES:
+        for (c = 0; c < channels; c++)
+          gst_gpu_orc_u8_to_f32 (d + c * plane_size + (gsize)y * out->width,
+              row, out->scale[c], out->offset[c], out->width);
+        break;
+      case ORC_KIND_ROWS:
+        gst_gpu_orc_u8_to_f32_rows (d + (gsize)y * out->width * 3, row,
+            convert->row_scale, convert->row_offset, out->width * 3);
+        break;
+      case ORC_KIND_X4_PLANAR: {
+        const gint *pl = convert->orc_plane;
+        gsize o = (gsize)y * out->width;
+
+        /* a padded stride may leave rows unaligned for 32-bit loads */
+        if (G_UNLIKELY (((guintptr)row) & 3))
+          return convert_c (convert, frame, dst);
+        gst_gpu_orc_x4_to_planar_f32 (d + pl[0] * plane_size + o,
+            d + pl[1] * plane_size + o, d + pl[2] * plane_size + o,
+            (const guint32 *)row, out->scale[pl[0]], out->scale[pl[1]],
+            out->scale[pl[2]], out->offset[pl[0]], out->offset[pl[1]],
+            out->offset[pl[2]], out->width);
+        break;
+      }
+      default:
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+supports_orc (const GstGpuVideoConvert *convert)
+{
+  return supports_c (convert) && convert->orc_kind != ORC_KIND_NONE;
+}
+
+/* --- CUDA --------------------------------------------------------------- */
+
+#ifdef HAVE_CUDA
+static gboolean
+frame_is_cuda (const GstVideoFrame *frame)
+{
+  GstMemory *mem = gst_buffer_peek_memory (frame->buffer, 0);
+
+  return gst_is_cuda_memory (mem) && (frame->map[0].flags & GST_MAP_CUDA);
+}
+
+/* Copies a host frame into the plan's device copy (laid out as the planned
+ * GstVideoInfo) through pinned staging, queued on the device stream; points
+ * @s at the device copy. Called with the device context pushed. */
+static gboolean
+upload_host_frame (
+    GstGpuVideoConvert *convert, GstGpuPixSource *s, CUstream stream)
+{
+  const GstVideoInfo *info = &convert->in_info;
+  const GstVideoFormatInfo *finfo = info->finfo;
+  gsize size = GST_VIDEO_INFO_SIZE (info);
+  guint p;
+
+  /* allocated on the first host frame, kept until the plan is freed */
+  if (!convert->staging
+      && !GST_GPU_CU_CHECK (CuMemAllocHost ((void **)&convert->staging, size)))
+    return FALSE;
+  if (!convert->upload
+      && !GST_GPU_CU_CHECK (CuMemAlloc (&convert->upload, size)))
+    return FALSE;
+  if (!convert->upload_done
+      && !GST_GPU_CU_CHECK (
+          GstGpuCuEventCreate (&convert->upload_done, CU_EVENT_DISABLE_TIMING)))
+    return FALSE;
+  /* the previous frame's copy may still be reading the staging */
+  if (convert->upload_pending
+      && !GST_GPU_CU_CHECK (GstGpuCuEventSynchronize (convert->upload_done)))
+    return FALSE;
+
+  for (p = 0; p < GST_VIDEO_INFO_N_PLANES (info) && p < 3; p++) {
+    gint comp[GST_VIDEO_MAX_COMPONENTS];
+    gsize row_bytes, rows, r;
+    gsize stride = GST_VIDEO_INFO_PLANE_STRIDE (info, p);
+    guint8 *host = convert->staging + GST_VIDEO_INFO_PLANE_OFFSET (info, p);
+
+    gst_video_format_info_component (finfo, p, comp);
+    /* NV12's UV plane holds two components per pixel */
+    row_bytes = (gsize)GST_VIDEO_INFO_COMP_WIDTH (info, comp[0])
+                * GST_VIDEO_INFO_COMP_PSTRIDE (info, comp[0]);
+    rows = GST_VIDEO_INFO_COMP_HEIGHT (info, comp[0]);
+    for (r = 0; r < rows; r++)
+      memcpy (host + r * stride, s->plane[p] + r * s->stride[p], row_bytes);
+    s->plane[p]
+        = (const uint8_t *)(guintptr)(convert->upload
+                                      + GST_VIDEO_INFO_PLANE_OFFSET (info, p));
+    s->stride[p] = stride;
+  }
+  if (!GST_GPU_CU_CHECK (GstGpuCuMemcpyHtoDAsync (
+          convert->upload, convert->staging, size, stream))
+      || !GST_GPU_CU_CHECK (GstGpuCuEventRecord (convert->upload_done, stream)))
+    return FALSE;
+  convert->upload_pending = TRUE;
+  return TRUE;
+}
+
+static gboolean
+convert_cuda (
+    GstGpuVideoConvert *convert, const GstVideoFrame *frame, gpointer dst)
+{
+  GstGpuPixSource s;
+  CUstream stream;
+  CUdeviceptr out = (CUdeviceptr)(guintptr)dst;
+  gpointer args[] = { &s, &convert->params, &out };
+  const guint block = 16;
+  gboolean ret = FALSE;
+
+  if (!source_from_frame (convert, frame, &s))
+    return FALSE;
+  if (!gst_gpu_device_push (convert->device))
+    return FALSE;
+  stream = (CUstream)gst_gpu_device_get_stream (convert->device);
+
+  if (!convert->kernel) {
+    convert->kernel = (CUfunction)gst_gpu_device_get_kernel (convert->device,
+        gst_gpu_kernels_convert_fatbin, "gst_gpu_convert_video");
+    if (!convert->kernel) {
+      GST_ERROR ("kernel gst_gpu_convert_video not found in the embedded "
+                 "fatbin");
+      goto out_pop;
+    }
+  }
+  if (!frame_is_cuda (frame) && !upload_host_frame (convert, &s, stream))
+    goto out_pop;
+
+  if (!GST_GPU_CU_CHECK (CuLaunchKernel (convert->kernel,
+          (convert->params.width + block - 1) / block,
+          (convert->params.height + block - 1) / block, 1, block, block, 1, 0,
+          stream, args, NULL)))
+    goto out_pop;
+  ret = TRUE;
+
+out_pop:
+  gst_gpu_device_pop (convert->device);
+  return ret;
+}
+
+static gboolean
+supports_cuda (const GstGpuVideoConvert *convert)
+{
+  return convert->device != NULL && gst_gpu_device_is_cuda (convert->device);
+}
+#endif
+
+/* First match wins; the plain C version is last and takes everything the
+ * others do not (on the CPU). */
+static const GstGpuConvertOps convert_ops[] = {
+#ifdef HAVE_CUDA
+  { convert_cuda, "cuda", supports_cuda },
+#endif
+  { convert_orc, "orc", supports_orc },
+  { convert_c, "c", supports_c },
+};
+
+/* --- plan --------------------------------------------------------------- */
+
+static gboolean
+plan_init (GstGpuVideoConvert *convert, const GstVideoInfo *in_info,
+    const GstGpuVideoSlotFormat *out, GError **error)
+{
+  GstGpuSlotParams *p = &convert->params;
+  gint format = pix_format_from_video (GST_VIDEO_INFO_FORMAT (in_info));
+  gint type = out_type_from_dtype (out->dtype);
+  guint i, c;
+
+  if (format < 0) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+        "video format %s is not supported; use one of %s",
+        gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (in_info)),
+        GST_GPU_CONVERT_VIDEO_FORMATS);
+    return FALSE;
+  }
+  if (type < 0) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+        "output type %d is not supported; use float32, float16 or uint8",
+        out->dtype);
+    return FALSE;
+  }
+  if (GST_VIDEO_INFO_WIDTH (in_info) <= 0
+      || GST_VIDEO_INFO_HEIGHT (in_info) <= 0 || out->width == 0
+      || out->height == 0 || out->width > G_MAXINT32 / 4
+      || out->height > G_MAXINT32 / 4) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+        "cannot convert %dx%d frames into %ux%u slots",
+        GST_VIDEO_INFO_WIDTH (in_info), GST_VIDEO_INFO_HEIGHT (in_info),
+        out->width, out->height);
+    return FALSE;
+  }
+  if (out->color > GST_GPU_COLOR_GRAY || out->layout > GST_GPU_LAYOUT_NHWC) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+        "invalid slot colour %d or layout %d", out->color, out->layout);
+    return FALSE;
+  }
+
+  convert->in_info = *in_info;
+  convert->out = *out;
+  memset (&convert->source, 0, sizeof (convert->source));
+  convert->source.format = format;
+  convert->source.width = GST_VIDEO_INFO_WIDTH (in_info);
+  convert->source.height = GST_VIDEO_INFO_HEIGHT (in_info);
+  if (GST_VIDEO_INFO_IS_YUV (in_info))
+    yuv_coeffs_from_info (&convert->source.yuv, in_info);
+
+  p->width = out->width;
+  p->height = out->height;
+  p->channels = gst_gpu_video_slot_format_channels (out);
+  p->color = out->color;
+  p->layout = out->layout;
+  p->type = type;
+  for (c = 0; c < 3; c++) {
+    p->scale[c] = out->scale[c];
+    p->offset[c] = out->offset[c];
+  }
+
+  convert->scaled = (guint)convert->source.width != out->width
+                    || (guint)convert->source.height != out->height;
+  convert->x0 = g_new (gint32, out->width);
+  convert->x1 = g_new (gint32, out->width);
+  convert->wx = g_new (gfloat, out->width);
+  convert->y0 = g_new (gint32, out->height);
+  convert->y1 = g_new (gint32, out->height);
+  convert->wy = g_new (gfloat, out->height);
+  for (i = 0; i < out->width; i++)
+    gst_gpu_bilinear_coord (i, convert->source.width, out->width,
+        &convert->x0[i], &convert->x1[i], &convert->wx[i]);
+  for (i = 0; i < out->height; i++)
+    gst_gpu_bilinear_coord (i, convert->source.height, out->height,
+        &convert->y0[i], &convert->y1[i], &convert->wy[i]);
+
+  convert->orc_kind = orc_kind_for (convert, convert->orc_plane);
+  if (convert->orc_kind == ORC_KIND_ROWS) {
+    convert->row_scale = g_new (gfloat, (gsize)out->width * 3);
+    convert->row_offset = g_new (gfloat, (gsize)out->width * 3);
+    for (i = 0; i < out->width * 3; i++) {
+      convert->row_scale[i] = out->scale[i % 3];
+      convert->row_offset[i] = out->offset[i % 3];
+    }
+  }
+  return TRUE;
+}
+
+GstGpuVideoConvert *
+gst_gpu_video_convert_new (const GstVideoInfo *in_info,
+    const GstGpuVideoSlotFormat *out, GstGpuDevice *device, GError **error)
+{
+  GstGpuVideoConvert *convert;
+  guint i;
+
+  g_return_val_if_fail (in_info != NULL, NULL);
+  g_return_val_if_fail (out != NULL, NULL);
+
+  gst_gpu_convert_init_debug ();
+  convert = g_new0 (GstGpuVideoConvert, 1);
+  if (device)
+    convert->device = gst_object_ref (device);
+  if (!plan_init (convert, in_info, out, error))
+    goto out_free;
+
+  for (i = 0; i < G_N_ELEMENTS (convert_ops); i++) {
+    if (convert_ops[i].supports (convert)) {
+      convert->ops = &convert_ops[i];
+      break;
+    }
+  }
+  if (!convert->ops) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NOT_IMPLEMENTED,
+        "no conversion for device %s (built without CUDA?)",
+        device ? gst_gpu_device_get_kind_name (device) : "cpu");
+    goto out_free;
+  }
+  GST_DEBUG ("%s %dx%d -> %ux%u %s %s %s: %s",
+      gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (in_info)),
+      GST_VIDEO_INFO_WIDTH (in_info), GST_VIDEO_INFO_HEIGHT (in_info),
+      out->width, out->height,
+      out->color == GST_GPU_COLOR_GRAY  ? "gray"
+      : out->color == GST_GPU_COLOR_BGR ? "bgr"
+                                        : "rgb",
+      out->layout == GST_GPU_LAYOUT_NCHW ? "nchw" : "nhwc",
+      gst_gpu_dtype_to_string (out->dtype), convert->ops->name);
+  return convert;
+
+out_free:
+  gst_gpu_video_convert_free (convert);
+  return NULL;
+}
+
+void
+gst_gpu_video_convert_free (GstGpuVideoConvert *convert)
+{
+  if (!convert)
+    return;
+#ifdef HAVE_CUDA
+  if (convert->staging || convert->upload || convert->upload_done) {
+    if (gst_gpu_device_push (convert->device)) {
+      /* kernels queued from the device copy may still read it */
+      gst_gpu_device_synchronize (convert->device);
+      if (convert->upload_done)
+        GST_GPU_CU_CHECK (GstGpuCuEventDestroy (convert->upload_done));
+      if (convert->staging)
+        GST_GPU_CU_CHECK (CuMemFreeHost (convert->staging));
+      if (convert->upload)
+        GST_GPU_CU_CHECK (CuMemFree (convert->upload));
+      gst_gpu_device_pop (convert->device);
+    }
+  }
+#endif
+  g_free (convert->x0);
+  g_free (convert->x1);
+  g_free (convert->wx);
+  g_free (convert->y0);
+  g_free (convert->y1);
+  g_free (convert->wy);
+  g_free (convert->row_scale);
+  g_free (convert->row_offset);
+  gst_clear_object (&convert->device);
+  g_free (convert);
+}
+
+const gchar *
+gst_gpu_video_convert_get_impl (GstGpuVideoConvert *convert)
+{
+  g_return_val_if_fail (convert != NULL, NULL);
+  return convert->ops->name;
+}
+
+gboolean
+gst_gpu_video_convert_frame (
+    GstGpuVideoConvert *convert, const GstVideoFrame *frame, gpointer dst)
+{
+  g_return_val_if_fail (convert != NULL, FALSE);
+  g_return_val_if_fail (frame != NULL, FALSE);
+  g_return_val_if_fail (dst != NULL, FALSE);
+
+  return convert->ops->func (convert, frame, dst);
+}
+
+void
+gst_gpu_video_convert_reference (
+    const GstVideoFrame *frame, const GstGpuVideoSlotFormat *out, gpointer dst)
+{
+  GstGpuVideoConvert convert = {
+    0,
+  };
+  GError *error = NULL;
+
+  g_return_if_fail (frame != NULL && out != NULL && dst != NULL);
+
+  gst_gpu_convert_init_debug ();
+  if (plan_init (&convert, &frame->info, out, &error))
+    convert_c (&convert, frame, dst);
+  else
+    GST_WARNING ("reference: %s", error->message);
+  g_clear_error (&error);
+  g_free (convert.x0);
+  g_free (convert.x1);
+  g_free (convert.wx);
+  g_free (convert.y0);
+  g_free (convert.y1);
+  g_free (convert.wy);
+  g_free (convert.row_scale);
+  g_free (convert.row_offset);
+}
+
+/* --- samples ------------------------------------------------------------ */
+
+static gsize
+sample_size (GstGpuDType dtype)
+{
+  switch (dtype) {
+    case GST_GPU_DTYPE_INT8:
+    case GST_GPU_DTYPE_UINT8:
+      return 1;
+    case GST_GPU_DTYPE_INT16:
+    case GST_GPU_DTYPE_UINT16:
+    case GST_GPU_DTYPE_FLOAT16:
+      return 2;
+    case GST_GPU_DTYPE_INT32:
+    case GST_GPU_DTYPE_UINT32:
+    case GST_GPU_DTYPE_FLOAT32:
+      return 4;
+    case GST_GPU_DTYPE_INT64:
+    case GST_GPU_DTYPE_UINT64:
+    case GST_GPU_DTYPE_FLOAT64:
+      return 8;
+    default:
+      return 0;
+  }
+}
+
+static gboolean
+dtype_is_float (GstGpuDType dtype)
+{
+  return dtype == GST_GPU_DTYPE_FLOAT16 || dtype == GST_GPU_DTYPE_FLOAT32
+         || dtype == GST_GPU_DTYPE_FLOAT64;
+}
+
+#define ORC_CHUNK ((gsize)1 << 20)
+
+/* Host to host; GstGpuSampleType has the values of GstGpuDType. */
+static void
+convert_samples_host (GstGpuDType in_dtype, gconstpointer src,
+    GstGpuDType out_dtype, gpointer dst, gsize n, gboolean norm)
+{
+  gsize i, step;
+
+  if (in_dtype == out_dtype) {
+    memcpy (dst, src, n * sample_size (in_dtype));
+    return;
+  }
+  /* ORC takes counts as int: run in chunks */
+  if (in_dtype == GST_GPU_DTYPE_INT16 && out_dtype == GST_GPU_DTYPE_FLOAT32) {
+    for (i = 0; i < n; i += step) {
+      step = MIN (n - i, ORC_CHUNK);
+      gst_gpu_orc_s16_to_f32 ((gfloat *)dst + i, (const gint16 *)src + i,
+          norm ? 1.0f / 32768.0f : 1.0f, step);
+    }
+    return;
+  }
+  if (in_dtype == GST_GPU_DTYPE_UINT8 && out_dtype == GST_GPU_DTYPE_FLOAT32) {
+    for (i = 0; i < n; i += step) {
+      step = MIN (n - i, ORC_CHUNK);
+      gst_gpu_orc_u8_to_f32 ((gfloat *)dst + i, (const guint8 *)src + i,
+          norm ? 1.0f / 255.0f : 1.0f, 0.0f, step);
+    }
+    return;
+  }
+  for (i = 0; i < n; i++)
+    gst_gpu_sample_store (
+        dst, out_dtype, i, gst_gpu_sample_load (src, in_dtype, i, norm));
+}
+
+#ifdef HAVE_CUDA
+/* Host samples to a device slot: converted on the CPU in chunks on the
+ * stack, each copied asynchronously; an async copy from pageable memory
+ * returns once the driver has staged the source, so the chunk can be
+ * reused at once. */
+static gboolean
+convert_samples_upload (GstGpuDevice *device, GstGpuDType in_dtype,
+    gconstpointer src, GstGpuDType out_dtype, CUdeviceptr dst, gsize n,
+    gboolean norm)
+{
+  guint64 chunk[2048]; /* 16 KiB, aligned for any type */
+  gsize in_size = sample_size (in_dtype), out_size = sample_size (out_dtype);
+  gsize per_chunk = sizeof (chunk) / out_size, i;
+  CUstream stream;
+  gboolean ret = FALSE;
+
+  if (!gst_gpu_device_push (device))
+    return FALSE;
+  stream = (CUstream)gst_gpu_device_get_stream (device);
+  for (i = 0; i < n; i += per_chunk) {
+    gsize count = MIN (per_chunk, n - i);
+
+    convert_samples_host (in_dtype, (const guint8 *)src + i * in_size,
+        out_dtype, chunk, count, norm);
+    if (!GST_GPU_CU_CHECK (GstGpuCuMemcpyHtoDAsync (
+            dst + i * out_size, chunk, count * out_size, stream)))
+      goto out_pop;
+  }
+  ret = TRUE;
+
+out_pop:
+  gst_gpu_device_pop (device);
+  return ret;
+}
+#endif
+
+gboolean
+gst_gpu_convert_samples (GstGpuDevice *device, GstGpuDType in_dtype,
+    const gpointer src, GstGpuDType out_dtype, gpointer dst, gsize n,
+    gboolean normalize_int)
+{
+  gboolean norm;
+
+  g_return_val_if_fail (src != NULL || n == 0, FALSE);
+  g_return_val_if_fail (dst != NULL || n == 0, FALSE);
+
+  if (sample_size (in_dtype) == 0 || sample_size (out_dtype) == 0)
+    return FALSE;
+  if (n == 0)
+    return TRUE;
+  norm = normalize_int && !dtype_is_float (in_dtype)
+         && dtype_is_float (out_dtype);
+
+#ifdef HAVE_CUDA
+  if (device && gst_gpu_device_is_cuda (device))
+    return convert_samples_upload (
+        device, in_dtype, src, out_dtype, (CUdeviceptr)(guintptr)dst, n, norm);
+#endif
+  convert_samples_host (in_dtype, src, out_dtype, dst, n, norm);
+  return TRUE;
+}
+
+gboolean
+gst_gpu_convert_samples_device (GstGpuDevice *device, GstGpuDType in_dtype,
+    gpointer src, GstGpuDType out_dtype, gpointer dst, gsize n,
+    gboolean normalize_int)
+{
+#ifdef HAVE_CUDA
+  CUfunction kernel;
+  CUstream stream;
+  CUdeviceptr s = (CUdeviceptr)(guintptr)src;
+  CUdeviceptr d = (CUdeviceptr)(guintptr)dst;
+  gint in_type = in_dtype, out_type = out_dtype, norm;
+  unsigned long long count = n;
+  gpointer args[] = { &s, &in_type, &d, &out_type, &count, &norm };
+  guint blocks;
+  gboolean ret = FALSE;
+
+  g_return_val_if_fail (device != NULL, FALSE);
+
+  if (!gst_gpu_device_is_cuda (device) || sample_size (in_dtype) == 0
+      || sample_size (out_dtype) == 0)
+    return FALSE;
+  if (n == 0)
+    return TRUE;
+  norm = normalize_int && !dtype_is_float (in_dtype)
+         && dtype_is_float (out_dtype);
+  blocks = (guint)MIN ((n + 255) / 256, 4096);
+
+  if (!gst_gpu_device_push (device))
+    return FALSE;
+  stream = (CUstream)gst_gpu_device_get_stream (device);
+  kernel = (CUfunction)gst_gpu_device_get_kernel (
+      device, gst_gpu_kernels_convert_fatbin, "gst_gpu_convert_samples");
+  if (!kernel) {
+    GST_ERROR ("kernel gst_gpu_convert_samples not found in the embedded "
+               "fatbin");
+    goto out_pop;
+  }
+  if (!GST_GPU_CU_CHECK (CuLaunchKernel (
+          kernel, blocks, 1, 1, 256, 1, 1, 0, stream, args, NULL)))
+    goto out_pop;
+  ret = TRUE;
+
+out_pop:
+  gst_gpu_device_pop (device);
+  return ret;
+#else
+  return FALSE;
+#endif
+}

@@ -1,0 +1,904 @@
+/* gst-gpustream
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * GstGpuKvTable, host side and CPU path. See gstgpukvtable.h for the
+ * contract and gstgpukvprobe.h for the layout and probe logic shared with
+ * the CUDA kernels.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gpu/kvtable/gstgpukvtable.h"
+#include "gpu/kvtable/gstgpukvtableprivate.h"
+
+#ifdef GST_GPU_KV_WITH_CUDA
+#include "gpu/device/gstgpudevice.h"
+#endif
+
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <xxhash.h>
+
+
+GST_DEBUG_CATEGORY_STATIC (gst_gpu_kv_table_debug);
+#define GST_CAT_DEFAULT gst_gpu_kv_table_debug
+
+/* Bytes of slot metadata per entry: fingerprint, slot record, write
+ * time. */
+#define SLOT_META_BYTES (1 + sizeof (GstGpuKvSlot) + 8)
+#define MAX_STRIPES 4096
+/* Items hashed and prefetched ahead of probing; bounds the stack use. */
+#define BATCH_CHUNK 64
+
+typedef struct
+{
+  /* a pthread mutex rather than GMutex: GLib's futex-based GMutex is
+   * invisible to ThreadSanitizer, which must check this table */
+  pthread_mutex_t lock;
+  gint64 entries; /* entries in this stripe's groups */
+  /* keep stripes on separate cache lines: threads on different stripes
+   * should not bounce each other's lines */
+  guint8 pad[64 - sizeof (pthread_mutex_t) - sizeof (gint64)];
+} GstGpuKvStripe;
+
+struct _GstGpuKvTable
+{
+  gint ref_count;
+
+  GstGpuKvGeometry geom;
+  guint64 n_slots;
+  guint64 bytes;
+  guint value_size;
+  gint policy;
+  guint64 ttl;
+  GstGpuKvClockFunc clock;
+  gpointer clock_data;
+  GstObject *device;
+
+  /* CPU arrays (NULL for a CUDA table), see gstgpukvprobe.h */
+  guint8 *fps;
+  GstGpuKvSlot *slots;
+  guint64 *born;
+  guint8 *values;
+
+  GstGpuKvStripe *stripes;
+  guint stripe_mask;
+
+  guint64 tick;                            /* atomic: access ticks handed out */
+  guint64 counters[GST_GPU_KV_N_COUNTERS]; /* atomic */
+
+  GstGpuKvCuda *cuda;
+  GMutex cuda_lock; /* serialises CUDA batches (shared staging) */
+};
+
+GQuark
+gst_gpu_kv_table_error_quark (void)
+{
+  return g_quark_from_static_string ("gst-gpu-kv-table-error-quark");
+}
+
+GType
+gst_gpu_kv_eviction_get_type (void)
+{
+  static const GEnumValue values[] = {
+    { GST_GPU_KV_EVICTION_NONE, "Never evict: inserts into a full bucket fail",
+        "none" },
+    { GST_GPU_KV_EVICTION_LRU, "Evict the least recently used entry", "lru" },
+    { GST_GPU_KV_EVICTION_LFU,
+        "Evict the least frequently used entry (then least recently used)",
+        "lfu" },
+    { 0, NULL, NULL },
+  };
+  static gsize type = 0;
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstGpuKvEviction", values);
+    g_once_init_leave (&type, t);
+  }
+  return (GType)type;
+}
+
+static void
+gst_gpu_kv_table_init_debug (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    GST_DEBUG_CATEGORY_INIT (
+        gst_gpu_kv_table_debug, "gpukvtable", 0, "GPU key-value table");
+    g_once_init_leave (&done, 1);
+  }
+}
+
+static guint64
+gst_gpu_kv_default_clock (gpointer user_data)
+{
+  return (guint64)g_get_monotonic_time () * 1000;
+}
+
+void
+gst_gpu_kv_table_config_init (GstGpuKvTableConfig *config)
+{
+  g_return_if_fail (config != NULL);
+
+  memset (config, 0, sizeof (*config));
+  config->eviction = GST_GPU_KV_EVICTION_LRU;
+}
+
+GstGpuKvKey
+gst_gpu_kv_key_from_content (gconstpointer data, gsize size)
+{
+  XXH128_hash_t h = XXH3_128bits (data, size);
+  GstGpuKvKey key;
+
+  key.lo = h.low64;
+  key.hi = h.high64 & GST_GPU_KV_CONTENT_HI_MASK;
+  return key;
+}
+
+/* Picks the geometry for @n_buckets wanted buckets: groups of up to
+ * GST_GPU_KV_GROUP_BUCKETS buckets; @round_up decides whether a partial
+ * group is added (capacity) or dropped (max-bytes). */
+static GstGpuKvGeometry
+gst_gpu_kv_geometry_for (guint64 n_buckets, gboolean round_up)
+{
+  GstGpuKvGeometry geom;
+  guint32 g = GST_GPU_KV_GROUP_BUCKETS;
+
+  while (g > 1 && g > n_buckets)
+    g >>= 1;
+  geom.group_buckets = g;
+  geom.n_groups = round_up ? (n_buckets + g - 1) / g : n_buckets / g;
+  return geom;
+}
+
+/* Arrays of 2 MiB and more are mapped directly and marked for transparent
+ * huge pages: probes touch random lines all over them, and with 4 KiB pages
+ * nearly every touch would also miss the TLB. Zeroed, like calloc. */
+#define HUGE_ARRAY_BYTES (2 * 1024 * 1024)
+
+static gpointer
+gst_gpu_kv_alloc_array (guint64 n, gsize elem)
+{
+  gsize size;
+  gpointer p;
+
+  if (!g_size_checked_mul (&size, n, elem))
+    return NULL;
+  if (size < HUGE_ARRAY_BYTES)
+    return g_try_malloc0 (size);
+  p = mmap (
+      NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED)
+    return NULL;
+#ifdef MADV_HUGEPAGE
+  madvise (p, size, MADV_HUGEPAGE);
+#endif
+  return p;
+}
+
+static void
+gst_gpu_kv_free_array (gpointer p, guint64 n, gsize elem)
+{
+  gsize size = n * elem;
+
+  if (!p)
+    return;
+  if (size < HUGE_ARRAY_BYTES)
+    g_free (p);
+  else
+    munmap (p, size);
+}
+
+static gboolean
+gst_gpu_kv_table_alloc_cpu (GstGpuKvTable *t, GError **error)
+{
+  gsize values_bytes;
+
+  if (!g_size_checked_mul (&values_bytes, t->n_slots, t->value_size))
+    goto out_no_memory;
+  t->fps = gst_gpu_kv_alloc_array (t->n_slots, 1);
+  t->slots = gst_gpu_kv_alloc_array (t->n_slots, sizeof (GstGpuKvSlot));
+  t->born = gst_gpu_kv_alloc_array (t->n_slots, sizeof (guint64));
+  t->values = gst_gpu_kv_alloc_array (t->n_slots, t->value_size);
+  if (!t->fps || !t->slots || !t->born || !t->values)
+    goto out_no_memory;
+  return TRUE;
+
+out_no_memory:
+  g_set_error (error, GST_GPU_KV_TABLE_ERROR, GST_GPU_KV_TABLE_ERROR_NO_MEMORY,
+      "Not enough host memory for a key-value table of %" G_GUINT64_FORMAT
+      " entries of %u bytes (%" G_GUINT64_FORMAT " bytes); lower capacity "
+      "or max-bytes",
+      t->n_slots, t->value_size, t->bytes);
+  return FALSE;
+}
+
+static void
+gst_gpu_kv_table_free (GstGpuKvTable *t)
+{
+  guint i;
+
+#ifdef GST_GPU_KV_WITH_CUDA
+  g_clear_pointer (&t->cuda, gst_gpu_kv_cuda_free);
+#endif
+  gst_gpu_kv_free_array (t->fps, t->n_slots, 1);
+  gst_gpu_kv_free_array (t->slots, t->n_slots, sizeof (GstGpuKvSlot));
+  gst_gpu_kv_free_array (t->born, t->n_slots, sizeof (guint64));
+  gst_gpu_kv_free_array (t->values, t->n_slots, t->value_size);
+  if (t->stripes) {
+    for (i = 0; i <= t->stripe_mask; i++)
+      pthread_mutex_destroy (&t->stripes[i].lock);
+    g_free (t->stripes);
+  }
+  g_mutex_clear (&t->cuda_lock);
+  gst_clear_object (&t->device);
+  g_free (t);
+}
+
+GstGpuKvTable *
+gst_gpu_kv_table_new (const GstGpuKvTableConfig *config, GError **error)
+{
+  GstGpuKvTable *t = NULL;
+  guint64 n_buckets, entries;
+  guint n_stripes, i;
+  gboolean use_cuda = FALSE;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  gst_gpu_kv_table_init_debug ();
+
+  if (config->value_size == 0) {
+    g_set_error (error, GST_GPU_KV_TABLE_ERROR, GST_GPU_KV_TABLE_ERROR_CONFIG,
+        "value-size is 0: a key-value table needs values of at least 1 byte");
+    goto out;
+  }
+  if (config->capacity == 0 && config->max_bytes == 0) {
+    g_set_error (error, GST_GPU_KV_TABLE_ERROR, GST_GPU_KV_TABLE_ERROR_CONFIG,
+        "capacity is 0 and max-bytes is 0: set one of them to size the "
+        "key-value table");
+    goto out;
+  }
+  if (config->eviction != GST_GPU_KV_EVICTION_NONE
+      && config->eviction != GST_GPU_KV_EVICTION_LRU
+      && config->eviction != GST_GPU_KV_EVICTION_LFU) {
+    g_set_error (error, GST_GPU_KV_TABLE_ERROR, GST_GPU_KV_TABLE_ERROR_CONFIG,
+        "unknown eviction policy %d (use none, lru or lfu)", config->eviction);
+    goto out;
+  }
+  if (config->capacity > G_MAXUINT32 * (guint64)GST_GPU_KV_BUCKET_SLOTS) {
+    g_set_error (error, GST_GPU_KV_TABLE_ERROR, GST_GPU_KV_TABLE_ERROR_CONFIG,
+        "capacity %" G_GUINT64_FORMAT
+        " is too large (at most %" G_GUINT64_FORMAT " entries)",
+        config->capacity, G_MAXUINT32 * (guint64)GST_GPU_KV_BUCKET_SLOTS);
+    goto out;
+  }
+
+  t = g_new0 (GstGpuKvTable, 1);
+  t->ref_count = 1;
+  g_mutex_init (&t->cuda_lock);
+  t->value_size = config->value_size;
+  t->policy = config->eviction;
+  t->ttl = config->ttl;
+  t->clock = config->clock ? config->clock : gst_gpu_kv_default_clock;
+  t->clock_data = config->clock ? config->clock_data : NULL;
+
+  if (config->capacity > 0) {
+    n_buckets = (config->capacity + GST_GPU_KV_BUCKET_SLOTS - 1)
+                / GST_GPU_KV_BUCKET_SLOTS;
+    t->geom = gst_gpu_kv_geometry_for (n_buckets, TRUE);
+  } else {
+    entries = config->max_bytes / (SLOT_META_BYTES + config->value_size);
+    n_buckets = MIN (entries / GST_GPU_KV_BUCKET_SLOTS, G_MAXUINT32);
+    t->geom = gst_gpu_kv_geometry_for (n_buckets, FALSE);
+    if (t->geom.n_groups == 0) {
+      g_set_error (error, GST_GPU_KV_TABLE_ERROR, GST_GPU_KV_TABLE_ERROR_CONFIG,
+          "max-bytes %" G_GUINT64_FORMAT " is too small for one bucket of %d "
+          "entries of %u bytes (needs %" G_GUINT64_FORMAT " bytes)",
+          config->max_bytes, GST_GPU_KV_BUCKET_SLOTS, config->value_size,
+          (guint64)GST_GPU_KV_BUCKET_SLOTS
+              * (SLOT_META_BYTES + config->value_size));
+      goto out_free;
+    }
+  }
+  t->n_slots = (guint64)t->geom.n_groups * t->geom.group_buckets
+               * GST_GPU_KV_BUCKET_SLOTS;
+  t->bytes = t->n_slots * (SLOT_META_BYTES + t->value_size);
+
+  n_stripes = 1;
+  while (n_stripes * 2 <= MIN (t->geom.n_groups, MAX_STRIPES))
+    n_stripes *= 2;
+  t->stripe_mask = n_stripes - 1;
+  t->stripes = g_new0 (GstGpuKvStripe, n_stripes);
+  for (i = 0; i < n_stripes; i++)
+    pthread_mutex_init (&t->stripes[i].lock, NULL);
+
+  if (config->device)
+    t->device = gst_object_ref (config->device);
+#ifdef GST_GPU_KV_WITH_CUDA
+  use_cuda = t->device && gst_gpu_device_is_cuda (GST_GPU_DEVICE (t->device));
+  if (use_cuda) {
+    t->cuda = gst_gpu_kv_cuda_new (
+        t->device, t->geom, t->value_size, t->policy, t->ttl, error);
+    if (!t->cuda)
+      goto out_free;
+  }
+#endif
+  if (!use_cuda && !gst_gpu_kv_table_alloc_cpu (t, error))
+    goto out_free;
+
+  GST_INFO ("key-value table on %s: %" G_GUINT64_FORMAT " slots (%u groups "
+            "x %u buckets x %d), value size %u, %" G_GUINT64_FORMAT " bytes, "
+            "%u lock stripes",
+      use_cuda ? "cuda" : "cpu", t->n_slots, t->geom.n_groups,
+      t->geom.group_buckets, GST_GPU_KV_BUCKET_SLOTS, t->value_size, t->bytes,
+      n_stripes);
+  goto out;
+
+out_free:
+  g_clear_pointer (&t, gst_gpu_kv_table_free);
+out:
+  return t;
+}
+
+GstGpuKvTable *
+gst_gpu_kv_table_ref (GstGpuKvTable *table)
+{
+  g_return_val_if_fail (table != NULL, NULL);
+
+  g_atomic_int_inc (&table->ref_count);
+  return table;
+}
+
+void
+gst_gpu_kv_table_unref (GstGpuKvTable *table)
+{
+  g_return_if_fail (table != NULL);
+
+  if (g_atomic_int_dec_and_test (&table->ref_count))
+    gst_gpu_kv_table_free (table);
+}
+
+guint64
+gst_gpu_kv_table_get_capacity (GstGpuKvTable *table)
+{
+  return table->n_slots;
+}
+
+guint
+gst_gpu_kv_table_get_value_size (GstGpuKvTable *table)
+{
+  return table->value_size;
+}
+
+GstGpuKvEviction
+gst_gpu_kv_table_get_eviction (GstGpuKvTable *table)
+{
+  return (GstGpuKvEviction)table->policy;
+}
+
+guint64
+gst_gpu_kv_table_get_bytes (GstGpuKvTable *table)
+{
+  return table->bytes;
+}
+
+gboolean
+gst_gpu_kv_table_is_cuda (GstGpuKvTable *table)
+{
+  return table->cuda != NULL;
+}
+
+/* --- CPU path -------------------------------------------------------------
+ * Everything below runs in the caller's thread with the item's stripe lock
+ * held, except the batch driver which takes it. */
+
+
+static inline guint
+gst_gpu_kv_n_buckets (const GstGpuKvLocation *loc)
+{
+  return loc->bucket[0] == loc->bucket[1] ? 1 : 2;
+}
+
+static inline void
+gst_gpu_kv_drop_slot (GstGpuKvTable *t, guint64 s, GstGpuKvStripe *stripe)
+{
+  __atomic_store_n (&t->fps[s], 0, __ATOMIC_RELAXED);
+  stripe->entries--;
+}
+
+/* Returns the slot holding @key, or -1; an expired match is reclaimed and
+ * reported as absent. */
+static inline gint64
+gst_gpu_kv_probe (GstGpuKvTable *t, const GstGpuKvLocation *loc,
+    const GstGpuKvKey *key, guint64 now, GstGpuKvStripe *stripe,
+    gint64 *counters)
+{
+  guint k, nb = gst_gpu_kv_n_buckets (loc);
+
+  for (k = 0; k < nb; k++) {
+    guint64 base = (guint64)loc->bucket[k] * GST_GPU_KV_BUCKET_SLOTS;
+    guint32 m = gst_gpu_kv_match_host (t->fps + base, loc->fp);
+
+    while (m) {
+      guint64 s = base + gst_gpu_kv_first_bit (m);
+
+      if (gst_gpu_kv_key_equal (t->slots[s].key, *key)) {
+        if (t->ttl != 0 && gst_gpu_kv_expired (t->born[s], now, t->ttl)) {
+          gst_gpu_kv_drop_slot (t, s, stripe);
+          counters[GST_GPU_KV_COUNTER_EXPIRED]++;
+          return -1;
+        }
+        return (gint64)s;
+      }
+      m &= m - 1;
+    }
+  }
+  return -1;
+}
+
+/* Returns an empty slot for a new key in one of its two buckets, reclaiming
+ * expired entries and then evicting by score when both are full; -1 when
+ * there is no room and eviction is off. */
+static inline gint64
+gst_gpu_kv_claim (GstGpuKvTable *t, const GstGpuKvLocation *loc, guint64 now,
+    GstGpuKvStripe *stripe, gint64 *counters)
+{
+  guint k, i, nb = gst_gpu_kv_n_buckets (loc);
+  guint32 free_mask[2] = { 0, 0 };
+  guint64 base[2], victim = 0;
+  gboolean have_victim = FALSE;
+
+  for (k = 0; k < nb; k++) {
+    base[k] = (guint64)loc->bucket[k] * GST_GPU_KV_BUCKET_SLOTS;
+    free_mask[k] = gst_gpu_kv_match_host (t->fps + base[k], 0);
+  }
+
+  if (!(free_mask[0] | free_mask[1]) && t->ttl != 0) {
+    for (k = 0; k < nb; k++) {
+      for (i = 0; i < GST_GPU_KV_BUCKET_SLOTS; i++) {
+        guint64 s = base[k] + i;
+        if (gst_gpu_kv_expired (t->born[s], now, t->ttl)) {
+          gst_gpu_kv_drop_slot (t, s, stripe);
+          counters[GST_GPU_KV_COUNTER_EXPIRED]++;
+          free_mask[k] |= 1u << i;
+        }
+      }
+    }
+  }
+
+  if (free_mask[0] | free_mask[1]) {
+    k = gst_gpu_kv_pick_bucket (
+        gst_gpu_kv_popcount (free_mask[0]), gst_gpu_kv_popcount (free_mask[1]));
+    return (gint64)(base[k] + gst_gpu_kv_first_bit (free_mask[k]));
+  }
+
+  if (t->policy == GST_GPU_KV_POLICY_NONE)
+    return -1;
+
+  for (k = 0; k < nb; k++) {
+    for (i = 0; i < GST_GPU_KV_BUCKET_SLOTS; i++) {
+      guint64 s = base[k] + i;
+      if (!have_victim
+          || gst_gpu_kv_victim_before (t->policy, t->slots[s].freq,
+              t->slots[s].access, t->slots[victim].freq,
+              t->slots[victim].access)) {
+        victim = s;
+        have_victim = TRUE;
+      }
+    }
+  }
+  gst_gpu_kv_drop_slot (t, victim, stripe);
+  counters[GST_GPU_KV_COUNTER_EVICTIONS]++;
+  return (gint64)victim;
+}
+
+static inline void
+gst_gpu_kv_touch (GstGpuKvTable *t, guint64 s, guint64 tick)
+{
+  t->slots[s].access = tick;
+  t->slots[s].freq = gst_gpu_kv_freq_bump (t->slots[s].freq);
+}
+
+static inline void
+gst_gpu_kv_write_new (GstGpuKvTable *t, guint64 s, const GstGpuKvLocation *loc,
+    const GstGpuKvKey *key, const guint8 *value, guint64 tick, guint64 now,
+    GstGpuKvStripe *stripe)
+{
+  t->slots[s].key = *key;
+  if (t->ttl != 0)
+    t->born[s] = now;
+  t->slots[s].access = tick;
+  t->slots[s].freq = 1;
+  memcpy (t->values + s * t->value_size, value, t->value_size);
+  __atomic_store_n (&t->fps[s], loc->fp, __ATOMIC_RELAXED);
+  stripe->entries++;
+}
+
+/* Applies @op to one item with its stripe lock held; returns its status. */
+static inline GstGpuKvStatus
+gst_gpu_kv_apply (GstGpuKvTable *t, GstGpuKvOp op, const GstGpuKvLocation *loc,
+    const GstGpuKvKey *key, const guint8 *value_in, guint8 *value_out,
+    guint64 tick, guint64 now, GstGpuKvStripe *stripe, gint64 *counters)
+{
+  gint64 s = gst_gpu_kv_probe (t, loc, key, now, stripe, counters);
+  gsize vs = t->value_size;
+
+  switch (op) {
+    case GST_GPU_KV_OP_FIND:
+    case GST_GPU_KV_OP_CONTAINS:
+      if (s < 0) {
+        counters[GST_GPU_KV_COUNTER_MISSES]++;
+        return GST_GPU_KV_STATUS_MISS;
+      }
+      counters[GST_GPU_KV_COUNTER_HITS]++;
+      if (op == GST_GPU_KV_OP_FIND) {
+        gst_gpu_kv_touch (t, s, tick);
+        if (value_out)
+          memcpy (value_out, t->values + s * vs, vs);
+      }
+      return GST_GPU_KV_STATUS_FOUND;
+    case GST_GPU_KV_OP_FIND_OR_INSERT:
+      if (s >= 0) {
+        counters[GST_GPU_KV_COUNTER_HITS]++;
+        gst_gpu_kv_touch (t, s, tick);
+        if (value_out)
+          memcpy (value_out, t->values + s * vs, vs);
+        return GST_GPU_KV_STATUS_FOUND;
+      }
+      /* a miss inserts the key, as insert-or-assign does */
+      counters[GST_GPU_KV_COUNTER_MISSES]++;
+      /* fall through */
+    case GST_GPU_KV_OP_INSERT_OR_ASSIGN:
+      if (s >= 0) {
+        memcpy (t->values + s * vs, value_in, vs);
+        if (t->ttl != 0)
+          t->born[s] = now;
+        gst_gpu_kv_touch (t, s, tick);
+        counters[GST_GPU_KV_COUNTER_ASSIGNS]++;
+        return GST_GPU_KV_STATUS_ASSIGNED;
+      }
+      s = gst_gpu_kv_claim (t, loc, now, stripe, counters);
+      if (s < 0) {
+        counters[GST_GPU_KV_COUNTER_FAILED]++;
+        return GST_GPU_KV_STATUS_FAILED;
+      }
+      gst_gpu_kv_write_new (t, s, loc, key, value_in, tick, now, stripe);
+      counters[GST_GPU_KV_COUNTER_INSERTS]++;
+      if (value_out)
+        memcpy (value_out, value_in, vs);
+      return GST_GPU_KV_STATUS_INSERTED;
+    case GST_GPU_KV_OP_ERASE:
+      if (s < 0)
+        return GST_GPU_KV_STATUS_MISS;
+      gst_gpu_kv_drop_slot (t, s, stripe);
+      counters[GST_GPU_KV_COUNTER_ERASES]++;
+      return GST_GPU_KV_STATUS_FOUND;
+  }
+  return GST_GPU_KV_STATUS_MISS;
+}
+
+/* What an operation's return value counts: items stored for
+ * insert-or-assign, items found (or erased) for the others. */
+static inline gboolean
+gst_gpu_kv_status_counts (GstGpuKvOp op, guint8 st)
+{
+  if (op == GST_GPU_KV_OP_INSERT_OR_ASSIGN)
+    return st == GST_GPU_KV_STATUS_INSERTED || st == GST_GPU_KV_STATUS_ASSIGNED;
+  return st == GST_GPU_KV_STATUS_FOUND;
+}
+
+static void
+gst_gpu_kv_add_counters (GstGpuKvTable *t, const gint64 *counters)
+{
+  guint i;
+
+  for (i = 0; i < GST_GPU_KV_N_COUNTERS; i++) {
+    if (counters[i])
+      __atomic_fetch_add (
+          &t->counters[i], (guint64)counters[i], __ATOMIC_RELAXED);
+  }
+}
+
+/* Loads the 16 fingerprints of @bucket without the lock, as two relaxed
+ * 8-byte atomic loads: a hint that may be stale, used only to prefetch. */
+static inline guint32
+gst_gpu_kv_hint_match (GstGpuKvTable *t, guint32 bucket, guint8 fp)
+{
+  const guint64 *p
+      = (const guint64 *)(t->fps + (guint64)bucket * GST_GPU_KV_BUCKET_SLOTS);
+  guint64 words[2];
+
+  words[0] = __atomic_load_n (p, __ATOMIC_RELAXED);
+  words[1] = __atomic_load_n (p + 1, __ATOMIC_RELAXED);
+  return gst_gpu_kv_match_host ((const guint8 *)words, fp);
+}
+
+/* Second pipeline stage: guesses from the (prefetched) fingerprints which
+ * slot the item will touch and prefetches its key, value and score, so the
+ * locked probe finds them in cache. A wrong guess costs only bandwidth. */
+static inline void
+gst_gpu_kv_prefetch_slot (
+    GstGpuKvTable *t, GstGpuKvOp op, const GstGpuKvLocation *loc)
+{
+  guint32 m = gst_gpu_kv_hint_match (t, loc->bucket[0], loc->fp);
+  guint32 bucket = loc->bucket[0];
+  guint64 s;
+
+  if (!m && loc->bucket[1] != loc->bucket[0]) {
+    m = gst_gpu_kv_hint_match (t, loc->bucket[1], loc->fp);
+    bucket = loc->bucket[1];
+  }
+  if (!m) {
+    /* a miss: only an insert touches a slot, an empty one */
+    if (op != GST_GPU_KV_OP_INSERT_OR_ASSIGN
+        && op != GST_GPU_KV_OP_FIND_OR_INSERT)
+      return;
+    bucket = loc->bucket[0];
+    m = gst_gpu_kv_hint_match (t, bucket, 0);
+    if (!m)
+      return;
+  }
+  s = (guint64)bucket * GST_GPU_KV_BUCKET_SLOTS + gst_gpu_kv_first_bit (m);
+  __builtin_prefetch (&t->slots[s], 1);
+  __builtin_prefetch (t->values + s * t->value_size, 1);
+}
+
+/* The CPU batch, a chunk of BATCH_CHUNK keys at a time: hash every key and
+ * prefetch the fingerprints of its two buckets; guess the slot each key will
+ * touch and prefetch it; then apply the op item by item, each under its
+ * stripe lock. Returns what gst_gpu_kv_status_counts() counts. */
+static guint
+gst_gpu_kv_cpu_batch (GstGpuKvTable *t, GstGpuKvOp op, const GstGpuKvKey *keys,
+    guint n_keys, const guint8 *values_in, guint8 *values_out, guint8 *status,
+    guint32 *missed, guint *n_missed, guint64 tick_base, guint64 now)
+{
+  GstGpuKvLocation locs[BATCH_CHUNK];
+  gint64 counters[GST_GPU_KV_N_COUNTERS] = {
+    0,
+  };
+  gsize vs = t->value_size;
+  guint start, i, n_ok = 0, n_miss = 0;
+
+  for (start = 0; start < n_keys; start += BATCH_CHUNK) {
+    guint end = MIN (start + BATCH_CHUNK, n_keys);
+
+    for (i = start; i < end; i++) {
+      GstGpuKvLocation *loc = &locs[i - start];
+
+      *loc = gst_gpu_kv_locate (t->geom, keys[i]);
+      __builtin_prefetch (
+          t->fps + (guint64)loc->bucket[0] * GST_GPU_KV_BUCKET_SLOTS, 1);
+      __builtin_prefetch (
+          t->fps + (guint64)loc->bucket[1] * GST_GPU_KV_BUCKET_SLOTS, 1);
+    }
+
+    for (i = start; i < end; i++)
+      gst_gpu_kv_prefetch_slot (t, op, &locs[i - start]);
+
+    for (i = start; i < end; i++) {
+      const GstGpuKvLocation *loc = &locs[i - start];
+      GstGpuKvStripe *stripe = &t->stripes[loc->group & t->stripe_mask];
+      GstGpuKvStatus st;
+
+      pthread_mutex_lock (&stripe->lock);
+      st = gst_gpu_kv_apply (t, op, loc, &keys[i],
+          values_in ? values_in + i * vs : NULL,
+          values_out ? values_out + i * vs : NULL, tick_base + i, now, stripe,
+          counters);
+      pthread_mutex_unlock (&stripe->lock);
+
+      if (status)
+        status[i] = st;
+      if (gst_gpu_kv_status_counts (op, st))
+        n_ok++;
+      else if (missed)
+        missed[n_miss++] = i;
+    }
+  }
+
+  gst_gpu_kv_add_counters (t, counters);
+  if (n_missed)
+    *n_missed = n_keys - n_ok;
+  return n_ok;
+}
+
+/* Runs @op on the CPU or on the device. For FIND/CONTAINS/ERASE, status is
+ * FOUND (1) or MISS (0), i.e. the found mask. */
+static guint
+gst_gpu_kv_table_run (GstGpuKvTable *t, GstGpuKvOp op, const GstGpuKvKey *keys,
+    guint n_keys, const guint8 *values_in, guint8 *values_out, guint8 *status,
+    guint32 *missed, guint *n_missed)
+{
+  guint64 tick_base, now;
+  guint n_ok = 0;
+
+  if (n_missed)
+    *n_missed = 0;
+  if (n_keys == 0)
+    return 0;
+
+  /* every item gets its own tick so LRU order inside a batch is defined */
+  tick_base = __atomic_fetch_add (&t->tick, n_keys, __ATOMIC_RELAXED) + 1;
+  now = t->ttl ? t->clock (t->clock_data) : 0;
+
+#ifdef GST_GPU_KV_WITH_CUDA
+  if (t->cuda) {
+    gint64 counters[GST_GPU_KV_N_COUNTERS] = {
+      0,
+    };
+    guint8 *st = status ? status : g_malloc (n_keys);
+    guint i, n_miss = 0;
+
+    g_mutex_lock (&t->cuda_lock);
+    gst_gpu_kv_cuda_run (t->cuda, op, keys, n_keys, values_in, values_out, st,
+        tick_base, now, counters);
+    g_mutex_unlock (&t->cuda_lock);
+    gst_gpu_kv_add_counters (t, counters);
+    for (i = 0; i < n_keys; i++) {
+      if (gst_gpu_kv_status_counts (op, st[i]))
+        n_ok++;
+      else if (missed)
+        missed[n_miss++] = i;
+    }
+    if (n_missed)
+      *n_missed = n_keys - n_ok;
+    if (st != status)
+      g_free (st);
+    return n_ok;
+  }
+#endif
+
+  n_ok = gst_gpu_kv_cpu_batch (t, op, keys, n_keys, values_in, values_out,
+      status, missed, n_missed, tick_base, now);
+  return n_ok;
+}
+
+guint
+gst_gpu_kv_table_find (GstGpuKvTable *table, const GstGpuKvKey *keys,
+    guint n_keys, guint8 *values, guint8 *found, guint32 *missed,
+    guint *n_missed)
+{
+  g_return_val_if_fail (table != NULL, 0);
+  g_return_val_if_fail (keys != NULL || n_keys == 0, 0);
+
+  return gst_gpu_kv_table_run (table, GST_GPU_KV_OP_FIND, keys, n_keys, NULL,
+      values, found, missed, n_missed);
+}
+
+guint
+gst_gpu_kv_table_contains (
+    GstGpuKvTable *table, const GstGpuKvKey *keys, guint n_keys, guint8 *found)
+{
+  g_return_val_if_fail (table != NULL, 0);
+  g_return_val_if_fail (keys != NULL || n_keys == 0, 0);
+
+  return gst_gpu_kv_table_run (table, GST_GPU_KV_OP_CONTAINS, keys, n_keys,
+      NULL, NULL, found, NULL, NULL);
+}
+
+guint
+gst_gpu_kv_table_insert_or_assign (GstGpuKvTable *table,
+    const GstGpuKvKey *keys, guint n_keys, const guint8 *values, guint8 *status)
+{
+  g_return_val_if_fail (table != NULL, 0);
+  g_return_val_if_fail (keys != NULL || n_keys == 0, 0);
+  g_return_val_if_fail (values != NULL || n_keys == 0, 0);
+
+  return gst_gpu_kv_table_run (table, GST_GPU_KV_OP_INSERT_OR_ASSIGN, keys,
+      n_keys, values, NULL, status, NULL, NULL);
+}
+
+guint
+gst_gpu_kv_table_find_or_insert (GstGpuKvTable *table, const GstGpuKvKey *keys,
+    guint n_keys, const guint8 *values_in, guint8 *values_out, guint8 *status)
+{
+  g_return_val_if_fail (table != NULL, 0);
+  g_return_val_if_fail (keys != NULL || n_keys == 0, 0);
+  g_return_val_if_fail (values_in != NULL || n_keys == 0, 0);
+
+  return gst_gpu_kv_table_run (table, GST_GPU_KV_OP_FIND_OR_INSERT, keys,
+      n_keys, values_in, values_out, status, NULL, NULL);
+}
+
+guint
+gst_gpu_kv_table_erase (
+    GstGpuKvTable *table, const GstGpuKvKey *keys, guint n_keys, guint8 *erased)
+{
+  g_return_val_if_fail (table != NULL, 0);
+  g_return_val_if_fail (keys != NULL || n_keys == 0, 0);
+
+  return gst_gpu_kv_table_run (
+      table, GST_GPU_KV_OP_ERASE, keys, n_keys, NULL, NULL, erased, NULL, NULL);
+}
+
+void
+gst_gpu_kv_table_clear (GstGpuKvTable *table)
+{
+  guint64 s;
+  guint i;
+
+  g_return_if_fail (table != NULL);
+
+#ifdef GST_GPU_KV_WITH_CUDA
+  if (table->cuda) {
+    g_mutex_lock (&table->cuda_lock);
+    if (gst_gpu_kv_cuda_clear (table->cuda))
+      __atomic_store_n (
+          &table->counters[GST_GPU_KV_COUNTER_ENTRIES], 0, __ATOMIC_RELAXED);
+    g_mutex_unlock (&table->cuda_lock);
+    return;
+  }
+#endif
+
+  /* all stripes, in index order, so a concurrent batch sees the table either
+   * before or after the clear in each group */
+  for (i = 0; i <= table->stripe_mask; i++)
+    pthread_mutex_lock (&table->stripes[i].lock);
+  /* relaxed atomic stores: gst_gpu_kv_hint() reads fingerprints without a
+   * lock */
+  for (s = 0; s < table->n_slots / 8; s++)
+    __atomic_store_n ((guint64 *)table->fps + s, 0, __ATOMIC_RELAXED);
+  for (i = 0; i <= table->stripe_mask; i++) {
+    table->stripes[i].entries = 0;
+    pthread_mutex_unlock (&table->stripes[i].lock);
+  }
+}
+
+void
+gst_gpu_kv_table_get_stats (GstGpuKvTable *table, GstGpuKvStats *stats)
+{
+  guint64 c[GST_GPU_KV_N_COUNTERS];
+  gint64 entries = 0;
+  guint i;
+
+  g_return_if_fail (table != NULL);
+  g_return_if_fail (stats != NULL);
+
+  for (i = 0; i < GST_GPU_KV_N_COUNTERS; i++)
+    c[i] = __atomic_load_n (&table->counters[i], __ATOMIC_RELAXED);
+
+  if (table->cuda) {
+    entries = (gint64)c[GST_GPU_KV_COUNTER_ENTRIES];
+  } else {
+    for (i = 0; i <= table->stripe_mask; i++) {
+      pthread_mutex_lock (&table->stripes[i].lock);
+      entries += table->stripes[i].entries;
+      pthread_mutex_unlock (&table->stripes[i].lock);
+    }
+  }
+
+  memset (stats, 0, sizeof (*stats));
+  stats->entries = (guint64)MAX (entries, 0);
+  stats->capacity = table->n_slots;
+  stats->load_factor = (gdouble)stats->entries / (gdouble)table->n_slots;
+  stats->hits = c[GST_GPU_KV_COUNTER_HITS];
+  stats->misses = c[GST_GPU_KV_COUNTER_MISSES];
+  stats->inserts = c[GST_GPU_KV_COUNTER_INSERTS];
+  stats->assigns = c[GST_GPU_KV_COUNTER_ASSIGNS];
+  stats->erases = c[GST_GPU_KV_COUNTER_ERASES];
+  stats->evictions = c[GST_GPU_KV_COUNTER_EVICTIONS];
+  stats->expired = c[GST_GPU_KV_COUNTER_EXPIRED];
+  stats->failed_inserts = c[GST_GPU_KV_COUNTER_FAILED];
+  if (stats->hits + stats->misses > 0)
+    stats->hit_ratio
+        = (gdouble)stats->hits / (gdouble)(stats->hits + stats->misses);
+}
+
+GstStructure *
+gst_gpu_kv_stats_to_structure (const GstGpuKvStats *stats, const gchar *name)
+{
+  g_return_val_if_fail (stats != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  return gst_structure_new (name, "entries", G_TYPE_UINT64, stats->entries,
+      "capacity", G_TYPE_UINT64, stats->capacity, "load-factor", G_TYPE_DOUBLE,
+      stats->load_factor, "hits", G_TYPE_UINT64, stats->hits, "misses",
+      G_TYPE_UINT64, stats->misses, "inserts", G_TYPE_UINT64, stats->inserts,
+      "assigns", G_TYPE_UINT64, stats->assigns, "erases", G_TYPE_UINT64,
+      stats->erases, "evictions", G_TYPE_UINT64, stats->evictions, "expired",
+      G_TYPE_UINT64, stats->expired, "failed-inserts", G_TYPE_UINT64,
+      stats->failed_inserts, "hit-ratio", G_TYPE_DOUBLE, stats->hit_ratio,
+      NULL);
+}

@@ -1,0 +1,244 @@
+/* gst-gpustream
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * GstGpuBatchMeta: which slots of a fixed-shape batch are valid, and where
+ * each came from.
+ *
+ * The API carries no tags: the meta describes where the items of a batch
+ * came from, which stays true whatever an element does to the bytes of the
+ * tensors (inference, casting, copying to another memory), so generic
+ * elements such as GstBaseTransform subclasses keep it by default.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gst/gstgpubatchmeta.h"
+
+#include <string.h>
+
+/**
+ * gst_gpu_slot_status_to_string:
+ * @status: a slot status
+ *
+ * Returns: (transfer none): "ok", "failed", "dropped", "cache-hit", or
+ *   "unknown" for a value outside the enumeration.
+ */
+const gchar *
+gst_gpu_slot_status_to_string (GstGpuSlotStatus status)
+{
+  const gchar *ret = "unknown";
+
+  switch (status) {
+    case GST_GPU_SLOT_STATUS_OK:
+      ret = "ok";
+      break;
+    case GST_GPU_SLOT_STATUS_FAILED:
+      ret = "failed";
+      break;
+    case GST_GPU_SLOT_STATUS_DROPPED:
+      ret = "dropped";
+      break;
+    case GST_GPU_SLOT_STATUS_CACHE_HIT:
+      ret = "cache-hit";
+      break;
+  }
+  return ret;
+}
+
+/**
+ * gst_gpu_batch_meta_api_get_type:
+ *
+ * Returns: the GType of the GstGpuBatchMeta API (no tags).
+ */
+GType
+gst_gpu_batch_meta_api_get_type (void)
+{
+  static GType type = 0;
+  static const gchar *tags[] = { NULL };
+
+  if (g_once_init_enter (&type)) {
+    /* this library is linked statically into the plugin and into test
+     * programs: the second copy in a process reuses the first's type */
+    GType t = g_type_from_name ("GstGpuBatchMetaAPI");
+
+    if (t == 0)
+      t = gst_meta_api_type_register ("GstGpuBatchMetaAPI", tags);
+
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+/* Called from gst_buffer_add_meta () in the adding thread. */
+static gboolean
+gst_gpu_batch_meta_init (GstMeta *meta, gpointer params, GstBuffer *buffer)
+{
+  GstGpuBatchMeta *bmeta = (GstGpuBatchMeta *)meta;
+
+  bmeta->n_slots = 0;
+  bmeta->n_valid = 0;
+  bmeta->slots = NULL;
+  return TRUE;
+}
+
+/* Called when the buffer is freed or the meta removed. */
+static void
+gst_gpu_batch_meta_free (GstMeta *meta, GstBuffer *buffer)
+{
+  GstGpuBatchMeta *bmeta = (GstGpuBatchMeta *)meta;
+
+  g_clear_pointer (&bmeta->slots, g_free);
+  bmeta->n_slots = 0;
+  bmeta->n_valid = 0;
+}
+
+static void
+init_slots (GstGpuBatchSlot *slots, guint n_slots)
+{
+  guint i;
+
+  for (i = 0; i < n_slots; i++) {
+    slots[i].pad_index = 0;
+    slots[i].pts = GST_CLOCK_TIME_NONE;
+    slots[i].dts = GST_CLOCK_TIME_NONE;
+    slots[i].duration = GST_CLOCK_TIME_NONE;
+    slots[i].width = 0;
+    slots[i].height = 0;
+    slots[i].status = GST_GPU_SLOT_STATUS_OK;
+  }
+}
+
+/* Copies @src into @dest, replacing what @dest described. */
+static void
+copy_meta_contents (GstGpuBatchMeta *dest, const GstGpuBatchMeta *src)
+{
+  if (dest->n_slots != src->n_slots) {
+    g_free (dest->slots);
+    dest->slots = g_new (GstGpuBatchSlot, src->n_slots);
+    dest->n_slots = src->n_slots;
+  }
+  if (src->n_slots > 0)
+    memcpy (dest->slots, src->slots, src->n_slots * sizeof (GstGpuBatchSlot));
+  dest->n_valid = src->n_valid;
+}
+
+/* Called from gst_buffer_copy_into () and GstBaseTransform in the thread
+ * copying the buffer. Copies (deep) on whole-buffer copies; a copy of a part
+ * of the batch no longer has the batch's slots, so the meta is left out. */
+static gboolean
+gst_gpu_batch_meta_transform (GstBuffer *dest, GstMeta *meta, GstBuffer *buffer,
+    GQuark type, gpointer data)
+{
+  GstGpuBatchMeta *src = (GstGpuBatchMeta *)meta;
+  GstGpuBatchMeta *dmeta;
+  gboolean ret = FALSE;
+
+  if (GST_META_TRANSFORM_IS_COPY (type)) {
+    GstMetaTransformCopy *copy = data;
+
+    ret = TRUE;
+    if (copy->region
+        && (copy->offset != 0
+            || (copy->size != (gsize)-1
+                && copy->size != gst_buffer_get_size (buffer))))
+      goto out;
+
+    dmeta = gst_buffer_get_gpu_batch_meta (dest);
+    if (dmeta == NULL) {
+      dmeta = (GstGpuBatchMeta *)gst_buffer_add_meta (
+          dest, GST_GPU_BATCH_META_INFO, NULL);
+      if (dmeta == NULL) {
+        ret = FALSE;
+        goto out;
+      }
+    }
+    if (dmeta != src)
+      copy_meta_contents (dmeta, src);
+  }
+
+out:
+  return ret;
+}
+
+/**
+ * gst_gpu_batch_meta_get_info:
+ *
+ * Returns: (transfer none): the registered GstMetaInfo of GstGpuBatchMeta.
+ */
+const GstMetaInfo *
+gst_gpu_batch_meta_get_info (void)
+{
+  static const GstMetaInfo *info = NULL;
+
+  if (g_once_init_enter ((GstMetaInfo **)&info)) {
+    /* reuse the registration of another copy of this library (see above) */
+    const GstMetaInfo *mi = gst_meta_get_info ("GstGpuBatchMeta");
+
+    if (mi == NULL)
+      mi = gst_meta_register (GST_GPU_BATCH_META_API_TYPE, "GstGpuBatchMeta",
+          sizeof (GstGpuBatchMeta), gst_gpu_batch_meta_init,
+          gst_gpu_batch_meta_free, gst_gpu_batch_meta_transform);
+
+    g_once_init_leave ((GstMetaInfo **)&info, (GstMetaInfo *)mi);
+  }
+  return info;
+}
+
+/**
+ * gst_buffer_add_gpu_batch_meta:
+ * @buffer: a writable buffer
+ * @n_slots: batch dimension N, at least 1
+ *
+ * Adds a batch meta whose slots are all padding: n_valid 0, pad index 0,
+ * timestamps GST_CLOCK_TIME_NONE, size 0, status ok. Allocates the slots
+ * array once, so call it once per batch buffer, not per item.
+ *
+ * Returns: (transfer none) (nullable): the new meta, NULL on invalid
+ *   arguments.
+ */
+GstGpuBatchMeta *
+gst_buffer_add_gpu_batch_meta (GstBuffer *buffer, guint n_slots)
+{
+  GstGpuBatchMeta *meta;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+  g_return_val_if_fail (gst_buffer_is_writable (buffer), NULL);
+  g_return_val_if_fail (n_slots > 0, NULL);
+
+  meta = (GstGpuBatchMeta *)gst_buffer_add_meta (
+      buffer, GST_GPU_BATCH_META_INFO, NULL);
+  if (meta == NULL)
+    goto out;
+
+  meta->slots = g_new (GstGpuBatchSlot, n_slots);
+  meta->n_slots = n_slots;
+  init_slots (meta->slots, n_slots);
+
+out:
+  return meta;
+}
+
+/**
+ * gst_gpu_batch_meta_count_status:
+ * @meta: a batch meta
+ * @status: the status to count
+ *
+ * Returns: the number of valid slots (0..n_valid-1) whose status is
+ *   @status.
+ */
+guint
+gst_gpu_batch_meta_count_status (
+    const GstGpuBatchMeta *meta, GstGpuSlotStatus status)
+{
+  guint i, n, count = 0;
+
+  g_return_val_if_fail (meta != NULL, 0);
+
+  n = MIN (meta->n_valid, meta->n_slots);
+  for (i = 0; i < n; i++) {
+    if (meta->slots[i].status == status)
+      count++;
+  }
+  return count;
+}

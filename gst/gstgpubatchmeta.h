@@ -1,0 +1,72 @@
+/* gst-gpustream
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * GstGpuBatchMeta: which slots of a fixed-shape batch are valid, and where
+ * each came from.
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  GST_GPU_SLOT_STATUS_OK = 0,
+  GST_GPU_SLOT_STATUS_FAILED,
+  GST_GPU_SLOT_STATUS_DROPPED,
+  GST_GPU_SLOT_STATUS_CACHE_HIT,
+} GstGpuSlotStatus;
+
+const gchar *gst_gpu_slot_status_to_string (GstGpuSlotStatus status);
+
+/**
+ * GstGpuBatchSlot:
+ * @pad_index: index of the source pad (N of sink_N on gpubatch)
+ * @pts, @dts, @duration: timestamps of the item that filled the slot
+ * @width, @height: original size (video: pixels; audio: samples per window
+ *   and channels; tensors: bytes and 1)
+ * @status: slot status
+ */
+typedef struct
+{
+  guint pad_index;
+  GstClockTime pts;
+  GstClockTime dts;
+  GstClockTime duration;
+  guint width;
+  guint height;
+  GstGpuSlotStatus status;
+} GstGpuBatchSlot;
+
+/**
+ * GstGpuBatchMeta:
+ * @n_slots: batch dimension N of the tensors
+ * @n_valid: slots 0..n_valid-1 hold items; the rest are padding
+ * @slots: (array length=n_slots): per-slot description
+ */
+typedef struct
+{
+  GstMeta meta;
+  guint n_slots;
+  guint n_valid;
+  GstGpuBatchSlot *slots;
+} GstGpuBatchMeta;
+
+GType gst_gpu_batch_meta_api_get_type (void);
+#define GST_GPU_BATCH_META_API_TYPE (gst_gpu_batch_meta_api_get_type ())
+const GstMetaInfo *gst_gpu_batch_meta_get_info (void);
+#define GST_GPU_BATCH_META_INFO (gst_gpu_batch_meta_get_info ())
+
+#define gst_buffer_get_gpu_batch_meta(b)                                       \
+  ((GstGpuBatchMeta *)gst_buffer_get_meta ((b), GST_GPU_BATCH_META_API_TYPE))
+
+/* Returns: (transfer none): a meta with @n_slots zeroed slots, n_valid 0,
+ * timestamps GST_CLOCK_TIME_NONE. */
+GstGpuBatchMeta *gst_buffer_add_gpu_batch_meta (
+    GstBuffer *buffer, guint n_slots);
+
+/* Number of slots whose status is @status among the valid ones. */
+guint gst_gpu_batch_meta_count_status (
+    const GstGpuBatchMeta *meta, GstGpuSlotStatus status);
+
+G_END_DECLS

@@ -1,0 +1,152 @@
+/* gst-gpustream
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Unit tests of the adaptive batch-size controller on synthetic consumers:
+ * cost per batch a + b*n, plus a penalty beyond a per-batch budget of k
+ * items, so that items/s peaks at exactly n = k.
+ */
+#include <gst/check/gstcheck.h>
+
+#include "elements/gpubatch/gstgpubatchadapt.h"
+
+typedef struct
+{
+  gdouble a_ns;
+  gdouble b_ns;
+  guint k;
+  gdouble penalty_ns;
+} Consumer;
+
+static guint64
+consumer_cost (const Consumer *c, guint n)
+{
+  gdouble cost = c->a_ns + c->b_ns * n;
+
+  if (n > c->k)
+    cost += c->penalty_ns * (n - c->k);
+  return (guint64)cost;
+}
+
+/* Feeds full batches of the current target; returns the final target. */
+static guint
+run (GstGpuBatchAdapt *adapt, const Consumer *c, guint batches)
+{
+  guint i;
+
+  for (i = 0; i < batches; i++) {
+    guint n = gst_gpu_batch_adapt_get_target (adapt);
+
+    fail_unless (n >= adapt->min_size && n <= adapt->max_size);
+    gst_gpu_batch_adapt_record (adapt, n, consumer_cost (c, n));
+  }
+  return gst_gpu_batch_adapt_get_target (adapt);
+}
+
+GST_START_TEST (test_adapt_converges_to_budget)
+{
+  GstGpuBatchAdapt adapt;
+  Consumer c = { 8e6, 0.5e6, 0, 20e6 };
+  guint k;
+
+  for (k = 2; k <= 6; k++) {
+    c.k = k;
+    gst_gpu_batch_adapt_init (&adapt, 1, 16, 4);
+    fail_unless_equals_int (run (&adapt, &c, 200), k);
+    fail_unless (gst_gpu_batch_adapt_is_settled (&adapt));
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_adapt_starts_at_min)
+{
+  GstGpuBatchAdapt adapt;
+
+  gst_gpu_batch_adapt_init (&adapt, 3, 9, 4);
+  fail_unless_equals_int (gst_gpu_batch_adapt_get_target (&adapt), 3);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_adapt_grows_to_max_when_linear_gain)
+{
+  GstGpuBatchAdapt adapt;
+  /* cost dominated by the fixed part: every step up gains > 10 % */
+  Consumer c = { 100e6, 0.01e6, 1000, 0 };
+
+  gst_gpu_batch_adapt_init (&adapt, 1, 6, 2);
+  fail_unless_equals_int (run (&adapt, &c, 100), 6);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_adapt_settles_when_flat)
+{
+  GstGpuBatchAdapt adapt;
+  /* cost per item only: items/s does not depend on n */
+  Consumer c = { 0, 1e6, 1000, 0 };
+
+  gst_gpu_batch_adapt_init (&adapt, 2, 16, 4);
+  fail_unless_equals_int (run (&adapt, &c, 100), 3);
+  fail_unless (gst_gpu_batch_adapt_is_settled (&adapt));
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_adapt_shrinks_when_throughput_drops)
+{
+  GstGpuBatchAdapt adapt;
+  Consumer c = { 8e6, 0.5e6, 6, 20e6 };
+
+  gst_gpu_batch_adapt_init (&adapt, 1, 16, 4);
+  fail_unless_equals_int (run (&adapt, &c, 200), 6);
+  /* the consumer gets a tighter budget: throughput at 6 drops > 10 % */
+  c.k = 3;
+  fail_unless_equals_int (run (&adapt, &c, 200), 3);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_adapt_fixed_range)
+{
+  GstGpuBatchAdapt adapt;
+  Consumer c = { 8e6, 0.5e6, 2, 20e6 };
+
+  gst_gpu_batch_adapt_init (&adapt, 4, 4, 1);
+  fail_unless_equals_int (run (&adapt, &c, 50), 4);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_adapt_window_counts_batches)
+{
+  GstGpuBatchAdapt adapt;
+
+  gst_gpu_batch_adapt_init (&adapt, 1, 8, 3);
+  fail_if (gst_gpu_batch_adapt_record (&adapt, 1, 1000));
+  fail_if (gst_gpu_batch_adapt_record (&adapt, 1, 1000));
+  /* the third batch completes the first measurement: probe upwards */
+  fail_unless (gst_gpu_batch_adapt_record (&adapt, 1, 1000));
+  fail_unless_equals_int (gst_gpu_batch_adapt_get_target (&adapt), 2);
+}
+
+GST_END_TEST;
+
+static Suite *
+gpubatchadapt_suite (void)
+{
+  Suite *s = suite_create ("gpubatchadapt");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_adapt_converges_to_budget);
+  tcase_add_test (tc, test_adapt_starts_at_min);
+  tcase_add_test (tc, test_adapt_grows_to_max_when_linear_gain);
+  tcase_add_test (tc, test_adapt_settles_when_flat);
+  tcase_add_test (tc, test_adapt_shrinks_when_throughput_drops);
+  tcase_add_test (tc, test_adapt_fixed_range);
+  tcase_add_test (tc, test_adapt_window_counts_batches);
+  return s;
+}
+
+GST_CHECK_MAIN (gpubatchadapt);

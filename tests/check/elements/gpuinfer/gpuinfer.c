@@ -1,0 +1,893 @@
+/* gst-gpustream
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * gpuinfer against references computed by python3-torch at build time
+ * (tests/models/gen_models.py): outputs within 1e-4 for batches of 1, 3 of
+ * 8 and 8, for a one-input model and a two-input/two-output model; slot
+ * skipping; batch meta carried over; every failure path.
+ */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gst/gstgpubatchmeta.h"
+
+#define TOLERANCE 1e-4f
+#define GARBAGE 1.0e30f
+#define REF_BATCH 8
+
+#define SINGLE_IN 16
+#define SINGLE_OUT 4
+#define TWO_A 6
+#define TWO_B 6
+#define TWO_Y 5
+#define TWO_Z 6
+
+static gchar *
+model_path (const gchar *name)
+{
+  return g_build_filename (GPUINFER_MODELS_DIR, name, NULL);
+}
+
+/* reference data written by gen_models.py: float32, [8, ...] */
+static gfloat *
+load_raw (const gchar *name, gsize n_floats)
+{
+  gchar *path = model_path (name);
+  gchar *data = NULL;
+  gsize len = 0;
+
+  fail_unless (
+      g_file_get_contents (path, &data, &len, NULL), "cannot read %s", path);
+  fail_unless_equals_uint64 (len, n_floats * sizeof (gfloat));
+  g_free (path);
+  return (gfloat *)data;
+}
+
+static gchar *
+tensors_caps (guint n, const gchar *dims, const gchar *types)
+{
+  return g_strdup_printf ("other/tensors, format=(string)static, "
+                          "num_tensors=(int)%u, dimensions=(string)\"%s\", "
+                          "types=(string)\"%s\", framerate=(fraction)0/1",
+      n, dims, types);
+}
+
+static GstElement *
+make_infer (const gchar *model_name, GstBus *bus)
+{
+  GstElement *e = gst_element_factory_make ("gpuinfer", NULL);
+  gchar *path = model_name ? model_path (model_name) : NULL;
+
+  fail_unless (e != NULL);
+  if (path)
+    g_object_set (e, "model", path, NULL);
+  if (bus)
+    gst_element_set_bus (e, bus);
+  g_free (path);
+  return e;
+}
+
+/* harness around a started gpuinfer with negotiated input caps; takes
+ * @e's reference (the harness keeps its own) */
+static GstHarness *
+setup_harness (GstElement *e, const gchar *caps)
+{
+  GstHarness *h = gst_harness_new_with_element (e, "sink", "src");
+
+  gst_object_unref (e);
+
+  gst_harness_set_src_caps_str (h, caps);
+  return h;
+}
+
+/* Pops the ERROR message and checks it names each of @needles. */
+static void
+expect_error (GstBus *bus, const gchar *const *needles)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  GError *err = NULL;
+  gchar *dbg = NULL, *all;
+  guint i;
+
+  fail_unless (msg != NULL, "no error posted");
+  gst_message_parse_error (msg, &err, &dbg);
+  all = g_strdup_printf ("%s | %s", err->message, GST_STR_NULL (dbg));
+  GST_INFO ("error: %s", all);
+  for (i = 0; needles[i]; i++)
+    fail_unless (strstr (all, needles[i]) != NULL,
+        "error '%s' does not mention '%s'", all, needles[i]);
+  g_free (all);
+  g_free (dbg);
+  g_error_free (err);
+  gst_message_unref (msg);
+}
+
+/* A batch of @n_slots built from the reference items; slots at or past
+ * @n_valid (and cache hits) hold garbage the model must never see. */
+static GstBuffer *
+make_batch (guint n_slots, guint n_valid, const gfloat **refs,
+    const gsize *item_floats, guint n_tensors, gboolean one_memory_each,
+    const GstGpuSlotStatus *status)
+{
+  GstBuffer *buf = gst_buffer_new ();
+  GstGpuBatchMeta *meta;
+  guint t, s;
+  gsize i;
+
+  for (t = 0; t < n_tensors; t++) {
+    gsize item = item_floats[t];
+    gfloat *data = g_new (gfloat, item * n_slots);
+
+    for (s = 0; s < n_slots; s++) {
+      gboolean live
+          = s < n_valid && (!status || status[s] == GST_GPU_SLOT_STATUS_OK);
+      for (i = 0; i < item; i++)
+        data[s * item + i] = live ? refs[t][s * item + i] : GARBAGE;
+    }
+    gst_buffer_append_memory (
+        buf, gst_memory_new_wrapped (0, data, item * n_slots * sizeof (gfloat),
+                 0, item * n_slots * sizeof (gfloat), data, g_free));
+  }
+  if (!one_memory_each && n_tensors > 1) {
+    GstMemory *merged = gst_buffer_get_all_memory (buf);
+    gst_buffer_remove_all_memory (buf);
+    gst_buffer_append_memory (buf, merged);
+  }
+
+  meta = gst_buffer_add_gpu_batch_meta (buf, n_slots);
+  meta->n_valid = n_valid;
+  for (s = 0; s < n_slots; s++) {
+    meta->slots[s].pad_index = s % 3;
+    meta->slots[s].pts = s * GST_MSECOND;
+    if (status && s < n_valid)
+      meta->slots[s].status = status[s];
+  }
+  GST_BUFFER_PTS (buf) = 0;
+  return buf;
+}
+
+/* Checks the output tensors (back to back in @out) slot by slot: computed
+ * slots against the reference, every other slot zero. */
+static void
+check_outputs (GstBuffer *out, guint n_slots, guint n_valid,
+    const gfloat **refs, const gsize *item_floats, guint n_tensors,
+    const GstGpuSlotStatus *status)
+{
+  GstMapInfo map;
+  const gfloat *p;
+  gsize expected = 0, i;
+  guint t, s;
+
+  for (t = 0; t < n_tensors; t++)
+    expected += item_floats[t] * n_slots * sizeof (gfloat);
+  fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+  fail_unless_equals_uint64 (map.size, expected);
+  p = (const gfloat *)map.data;
+  for (t = 0; t < n_tensors; t++) {
+    gsize item = item_floats[t];
+    for (s = 0; s < n_slots; s++) {
+      gboolean computed
+          = s < n_valid && (!status || status[s] == GST_GPU_SLOT_STATUS_OK);
+      for (i = 0; i < item; i++) {
+        gfloat got = p[s * item + i];
+        gfloat want = computed ? refs[t][s * item + i] : 0.0f;
+        fail_unless (fabsf (got - want) <= TOLERANCE,
+            "tensor %u slot %u element %" G_GSIZE_FORMAT ": got %g, "
+            "reference %g",
+            t, s, i, got, want);
+      }
+    }
+    p += item * n_slots;
+  }
+  gst_buffer_unmap (out, &map);
+}
+
+static void
+run_single (guint n_slots, guint n_valid)
+{
+  gfloat *in = load_raw ("single-in.raw", REF_BATCH * SINGLE_IN);
+  gfloat *ref = load_raw ("single-out.raw", REF_BATCH * SINGLE_OUT);
+  const gfloat *ins[] = { in };
+  const gfloat *refs[] = { ref };
+  const gsize in_items[] = { SINGLE_IN };
+  const gsize out_items[] = { SINGLE_OUT };
+  gchar *dims = g_strdup_printf ("16:%u", n_slots);
+  gchar *caps = tensors_caps (1, dims, "float32");
+  GstHarness *h = setup_harness (make_infer ("single.pt", NULL), caps);
+  GstBuffer *out;
+
+  fail_unless_equals_int (
+      gst_harness_push (
+          h, make_batch (n_slots, n_valid, ins, in_items, 1, TRUE, NULL)),
+      GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  check_outputs (out, n_slots, n_valid, refs, out_items, 1, NULL);
+
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (caps);
+  g_free (dims);
+  g_free (in);
+  g_free (ref);
+}
+
+GST_START_TEST (test_single_batch_1_matches_reference)
+{
+  run_single (1, 1);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_single_batch_3_of_8_matches_reference)
+{
+  run_single (8, 3);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_single_batch_8_matches_reference)
+{
+  run_single (8, 8);
+}
+
+GST_END_TEST;
+
+/* two-input/two-output model: caps tensor 0 is a [N,6], tensor 1 b [N,2,3];
+ * outputs y [N,5] then z [N,2,3] */
+static void
+run_two (guint n_slots, guint n_valid, gboolean one_memory_each,
+    const GstGpuSlotStatus *status, GstHarness **keep)
+{
+  gfloat *a = load_raw ("two-in-a.raw", REF_BATCH * TWO_A);
+  gfloat *b = load_raw ("two-in-b.raw", REF_BATCH * TWO_B);
+  gfloat *y = load_raw ("two-out-y.raw", REF_BATCH * TWO_Y);
+  gfloat *z = load_raw ("two-out-z.raw", REF_BATCH * TWO_Z);
+  const gfloat *ins[] = { a, b };
+  const gfloat *refs[] = { y, z };
+  const gsize in_items[] = { TWO_A, TWO_B };
+  const gsize out_items[] = { TWO_Y, TWO_Z };
+  gchar *dims = g_strdup_printf ("6:%u,3:2:%u", n_slots, n_slots);
+  gchar *caps = tensors_caps (2, dims, "float32,float32");
+  GstHarness *h = setup_harness (make_infer ("two.pt", NULL), caps);
+  GstBuffer *out;
+
+  fail_unless_equals_int (
+      gst_harness_push (h, make_batch (n_slots, n_valid, ins, in_items, 2,
+                               one_memory_each, status)),
+      GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  check_outputs (out, n_slots, n_valid, refs, out_items, 2, status);
+
+  gst_buffer_unref (out);
+  if (keep)
+    *keep = h;
+  else
+    gst_harness_teardown (h);
+  g_free (caps);
+  g_free (dims);
+  g_free (a);
+  g_free (b);
+  g_free (y);
+  g_free (z);
+}
+
+GST_START_TEST (test_two_io_batch_1_matches_reference)
+{
+  run_two (1, 1, TRUE, NULL, NULL);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_two_io_batch_3_of_8_matches_reference)
+{
+  run_two (8, 3, FALSE, NULL, NULL);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_two_io_batch_8_matches_reference)
+{
+  run_two (8, 8, TRUE, NULL, NULL);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_two_io_output_caps_from_description)
+{
+  GstHarness *h = NULL;
+  GstCaps *caps;
+  GstStructure *s;
+
+  run_two (8, 8, TRUE, NULL, &h);
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  s = gst_caps_get_structure (caps, 0);
+  fail_unless_equals_string (
+      gst_structure_get_string (s, "dimensions"), "5:8,3:2:8");
+  fail_unless_equals_string (
+      gst_structure_get_string (s, "types"), "float32,float32");
+  gst_caps_unref (caps);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* input-names / output-names: feed b as caps tensor 0, push z first */
+GST_START_TEST (test_names_map_tensors_to_model_io)
+{
+  gfloat *a = load_raw ("two-in-a.raw", REF_BATCH * TWO_A);
+  gfloat *b = load_raw ("two-in-b.raw", REF_BATCH * TWO_B);
+  gfloat *y = load_raw ("two-out-y.raw", REF_BATCH * TWO_Y);
+  gfloat *z = load_raw ("two-out-z.raw", REF_BATCH * TWO_Z);
+  const gfloat *ins[] = { b, a };
+  const gfloat *refs[] = { z, y };
+  const gsize in_items[] = { TWO_B, TWO_A };
+  const gsize out_items[] = { TWO_Z, TWO_Y };
+  gchar *caps = tensors_caps (2, "3:2:8,6:8", "float32,float32");
+  GstElement *e = make_infer ("two.pt", NULL);
+  GstHarness *h;
+  GstBuffer *out;
+
+  GValue names = G_VALUE_INIT, v = G_VALUE_INIT;
+
+  /* an application's GstValueArray, and gst-launch syntax */
+  g_value_init (&names, GST_TYPE_ARRAY);
+  g_value_init (&v, G_TYPE_STRING);
+  g_value_set_string (&v, "b");
+  gst_value_array_append_value (&names, &v);
+  g_value_set_string (&v, "a");
+  gst_value_array_append_value (&names, &v);
+  g_object_set_property (G_OBJECT (e), "input-names", &names);
+  g_value_unset (&v);
+  g_value_unset (&names);
+  gst_util_set_object_arg (G_OBJECT (e), "output-names", "<z, y>");
+  h = setup_harness (e, caps);
+  fail_unless_equals_int (
+      gst_harness_push (h, make_batch (8, 8, ins, in_items, 2, TRUE, NULL)),
+      GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  check_outputs (out, 8, 8, refs, out_items, 2, NULL);
+
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (caps);
+  g_free (a);
+  g_free (b);
+  g_free (y);
+  g_free (z);
+}
+
+GST_END_TEST;
+
+static guint64
+stats_uint64 (GstElement *e, const gchar *field)
+{
+  GstStructure *s = NULL;
+  guint64 v = G_MAXUINT64;
+
+  g_object_get (e, "stats", &s, NULL);
+  fail_unless (s != NULL);
+  fail_unless (gst_structure_get_uint64 (s, field, &v), "no %s", field);
+  gst_structure_free (s);
+  return v;
+}
+
+/* Cache-hit slots are not forwarded through the engine: compacted,
+ * computed, scattered back; their outputs stay zero for the cache's store
+ * side to fill. */
+GST_START_TEST (test_cache_hit_slots_are_skipped)
+{
+  const GstGpuSlotStatus status[8] = {
+    GST_GPU_SLOT_STATUS_OK,
+    GST_GPU_SLOT_STATUS_CACHE_HIT,
+    GST_GPU_SLOT_STATUS_OK,
+    GST_GPU_SLOT_STATUS_OK,
+    GST_GPU_SLOT_STATUS_CACHE_HIT,
+    GST_GPU_SLOT_STATUS_OK,
+    GST_GPU_SLOT_STATUS_CACHE_HIT,
+    GST_GPU_SLOT_STATUS_OK,
+  };
+  GstHarness *h = NULL;
+
+  run_two (8, 8, TRUE, status, &h);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-computed"), 5);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-cached"), 3);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-in"), 8);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_partial_batch_computes_valid_slots_only)
+{
+  GstHarness *h = NULL;
+
+  run_two (8, 3, TRUE, NULL, &h);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-computed"), 3);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "batches"), 1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_batch_meta_is_carried_over)
+{
+  gfloat *in = load_raw ("single-in.raw", REF_BATCH * SINGLE_IN);
+  const gfloat *ins[] = { in };
+  const gsize in_items[] = { SINGLE_IN };
+  const GstGpuSlotStatus status[8] = {
+    GST_GPU_SLOT_STATUS_OK,
+    GST_GPU_SLOT_STATUS_CACHE_HIT,
+    GST_GPU_SLOT_STATUS_OK,
+    GST_GPU_SLOT_STATUS_DROPPED,
+    GST_GPU_SLOT_STATUS_OK,
+  };
+  gchar *caps = tensors_caps (1, "16:8", "float32");
+  GstHarness *h = setup_harness (make_infer ("single.pt", NULL), caps);
+  GstGpuBatchMeta *meta;
+  GstBuffer *out;
+  guint s;
+
+  fail_unless_equals_int (
+      gst_harness_push (h, make_batch (8, 5, ins, in_items, 1, TRUE, status)),
+      GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  meta = gst_buffer_get_gpu_batch_meta (out);
+  fail_unless (meta != NULL);
+  fail_unless_equals_int (meta->n_slots, 8);
+  fail_unless_equals_int (meta->n_valid, 5);
+  for (s = 0; s < 5; s++) {
+    fail_unless_equals_int (meta->slots[s].status, status[s]);
+    fail_unless_equals_int (meta->slots[s].pad_index, s % 3);
+    fail_unless_equals_uint64 (meta->slots[s].pts, s * GST_MSECOND);
+  }
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-computed"), 3);
+
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (caps);
+  g_free (in);
+}
+
+GST_END_TEST;
+
+/* No description in the file: the output shape comes from a probe pass. */
+GST_START_TEST (test_undescribed_model_outputs_found_by_probe)
+{
+  gfloat *in = load_raw ("single-in.raw", REF_BATCH * SINGLE_IN);
+  gfloat *ref = load_raw ("single-out.raw", REF_BATCH * SINGLE_OUT);
+  const gfloat *ins[] = { in };
+  const gfloat *refs[] = { ref };
+  const gsize in_items[] = { SINGLE_IN };
+  const gsize out_items[] = { SINGLE_OUT };
+  gchar *caps = tensors_caps (1, "16:8", "float32");
+  GstHarness *h = setup_harness (make_infer ("single-nodesc.pt", NULL), caps);
+  GstCaps *out_caps;
+  GstBuffer *out;
+
+  out_caps = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless_equals_string (
+      gst_structure_get_string (
+          gst_caps_get_structure (out_caps, 0), "dimensions"),
+      "4:8");
+  gst_caps_unref (out_caps);
+
+  /* same weights as single.pt: same seed, same construction order */
+  fail_unless_equals_int (
+      gst_harness_push (h, make_batch (8, 8, ins, in_items, 1, TRUE, NULL)),
+      GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  check_outputs (out, 8, 8, refs, out_items, 1, NULL);
+
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (caps);
+  g_free (in);
+  g_free (ref);
+}
+
+GST_END_TEST;
+
+/* Outputs returned as a dict are named by its keys; output-names picks
+ * one of them. */
+GST_START_TEST (test_dict_outputs_selected_by_name)
+{
+  const gfloat x[8] = { 1, 2, 3, 4, -1, 0.5f, 0.25f, 8 };
+  gchar *caps = tensors_caps (1, "4:2", "float32");
+  GstElement *e = make_infer ("dict.pt", NULL);
+  GstHarness *h;
+  GstCaps *out_caps;
+  GstBuffer *out;
+  GstMapInfo map;
+  const gfloat *sum;
+
+  gst_util_set_object_arg (G_OBJECT (e), "output-names", "<sum>");
+  h = setup_harness (e, caps);
+  out_caps = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless_equals_string (
+      gst_structure_get_string (
+          gst_caps_get_structure (out_caps, 0), "dimensions"),
+      "1:2");
+  gst_caps_unref (out_caps);
+
+  fail_unless_equals_int (
+      gst_harness_push (h, gst_buffer_new_memdup (x, sizeof (x))), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+  fail_unless_equals_uint64 (map.size, 2 * sizeof (gfloat));
+  sum = (const gfloat *)map.data;
+  fail_unless (fabsf (sum[0] - 10.0f) <= TOLERANCE, "got %g", sum[0]);
+  fail_unless (fabsf (sum[1] - 7.75f) <= TOLERANCE, "got %g", sum[1]);
+  gst_buffer_unmap (out, &map);
+
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (caps);
+}
+
+GST_END_TEST;
+
+/* A plain tensor stream one rank short of the model, no batch meta: a
+ * batch of one. */
+GST_START_TEST (test_stream_without_meta_is_batch_of_one)
+{
+  gfloat *in = load_raw ("single-in.raw", REF_BATCH * SINGLE_IN);
+  gfloat *ref = load_raw ("single-out.raw", REF_BATCH * SINGLE_OUT);
+  const gfloat *refs[] = { ref };
+  const gsize out_items[] = { SINGLE_OUT };
+  gchar *caps = tensors_caps (1, "16", "float32");
+  GstHarness *h = setup_harness (make_infer ("single.pt", NULL), caps);
+  GstBuffer *buf, *out;
+
+  buf = gst_buffer_new_memdup (in, SINGLE_IN * sizeof (gfloat));
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  check_outputs (out, 1, 1, refs, out_items, 1, NULL);
+  fail_unless (gst_buffer_get_gpu_batch_meta (out) == NULL);
+
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (caps);
+  g_free (in);
+  g_free (ref);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_stats_report_batches_and_device)
+{
+  GstHarness *h = NULL;
+  GstStructure *s = NULL;
+  gdouble avg = 0, p50 = -1, frac = -1;
+
+  run_two (8, 3, TRUE, NULL, &h);
+  g_object_get (h->element, "stats", &s, NULL);
+  fail_unless (gst_structure_get_double (s, "average-batch", &avg));
+  fail_unless (fabs (avg - 3.0) < 1e-9);
+  fail_unless (gst_structure_get_double (s, "latency-p50-us", &p50));
+  fail_unless (p50 > 0);
+  fail_unless (gst_structure_get_double (s, "engine-fraction", &frac));
+  fail_unless (frac > 0 && frac <= 1.0);
+  fail_unless_equals_string (gst_structure_get_string (s, "device"), "cpu");
+  fail_unless_equals_string (gst_structure_get_string (s, "engine"), "torch");
+  gst_structure_free (s);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* --- failures at READY->PAUSED ------------------------------------------ */
+
+static void
+expect_start_fails (GstElement *e, GstBus *bus, const gchar *const *needles)
+{
+  fail_unless_equals_int (
+      gst_element_set_state (e, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  expect_error (bus, needles);
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_object_unref (e);
+}
+
+GST_START_TEST (test_missing_model_fails_at_start)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *e = make_infer ("does-not-exist.pt", bus);
+  const gchar *needles[] = { "does-not-exist.pt", "does not exist", NULL };
+
+  expect_start_fails (e, bus, needles);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_unset_model_fails_at_start)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *e = make_infer (NULL, bus);
+  const gchar *needles[] = { "model", NULL };
+
+  expect_start_fails (e, bus, needles);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_corrupt_model_fails_at_start)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *e = make_infer (NULL, bus);
+  gchar *path
+      = g_build_filename (g_get_tmp_dir (), "gpuinfer-corrupt-XXXXXX", NULL);
+  gchar *pt;
+  const gchar *needles[] = { NULL, "cannot load", NULL };
+  gint fd = g_mkstemp (path);
+
+  fail_unless (fd >= 0);
+  close (fd);
+  pt = g_strconcat (path, ".pt", NULL);
+  fail_unless (
+      g_file_set_contents (pt, "PK\003\004 this is not a model", -1, NULL));
+  needles[0] = pt;
+  g_object_set (e, "model", pt, NULL);
+  expect_start_fails (e, bus, needles);
+  g_unlink (pt);
+  g_unlink (path);
+  g_free (pt);
+  g_free (path);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_unknown_engine_fails_at_start)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *e = make_infer ("single.pt", bus);
+  const gchar *needles[] = { "tensorrt", "single.pt", "torch", NULL };
+
+  g_object_set (e, "engine", "tensorrt", NULL);
+  expect_start_fails (e, bus, needles);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_unknown_file_type_fails_at_start)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *e = make_infer ("single-in.raw", bus);
+  const gchar *needles[] = { "single-in.raw", "engine", NULL };
+
+  expect_start_fails (e, bus, needles);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+/* No GPU here, and Debian's libtorch is CPU-only: either the device layer
+ * or the engine refuses, at READY->PAUSED. */
+GST_START_TEST (test_cuda_device_fails_at_start)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *e = make_infer ("single.pt", bus);
+  const gchar *needles[] = { "single.pt", NULL };
+
+  gst_util_set_object_arg (G_OBJECT (e), "device", "cuda");
+  expect_start_fails (e, bus, needles);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+/* --- failures at caps ----------------------------------------------------- */
+
+static void
+expect_caps_fail (const gchar *model, const gchar *caps_str,
+    const gchar *input_names, const gchar *const *needles)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *e = make_infer (model, bus);
+  GstSegment segment;
+  GstHarness *h;
+
+  if (input_names)
+    gst_util_set_object_arg (G_OBJECT (e), "input-names", input_names);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  /* a sticky event's push result does not tell; the error and the next
+   * buffer do */
+  gst_harness_push_event (
+      h, gst_event_new_caps (gst_caps_from_string (caps_str)));
+  expect_error (bus, needles);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_harness_push_event (h, gst_event_new_segment (&segment));
+  fail_unless_equals_int (
+      gst_harness_push (h, gst_buffer_new_allocate (NULL, 64, NULL)),
+      GST_FLOW_NOT_NEGOTIATED);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 0);
+  gst_harness_teardown (h);
+  gst_object_unref (e);
+  gst_object_unref (bus);
+}
+
+GST_START_TEST (test_wrong_input_shape_fails_at_caps)
+{
+  gchar *caps = tensors_caps (1, "8:4", "float32");
+  const gchar *needles[]
+      = { "single.pt", "x=float32 16:N", "x=float32 8:4", NULL };
+
+  expect_caps_fail ("single.pt", caps, NULL, needles);
+  g_free (caps);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_wrong_input_dtype_fails_at_caps)
+{
+  gchar *caps = tensors_caps (1, "16:4", "int32");
+  const gchar *needles[] = { "single.pt", "float32 16:N", "int32 16:4", NULL };
+
+  expect_caps_fail ("single.pt", caps, NULL, needles);
+  g_free (caps);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_wrong_tensor_count_fails_at_caps)
+{
+  gchar *caps = tensors_caps (2, "16:4,16:4", "float32,float32");
+  const gchar *needles[] = { "single.pt", "takes 1 input", "carry 2", NULL };
+
+  expect_caps_fail ("single.pt", caps, NULL, needles);
+  g_free (caps);
+}
+
+GST_END_TEST;
+
+/* without a description the model's own exception in the probe pass names
+ * the shapes */
+GST_START_TEST (test_undescribed_model_wrong_shape_fails_at_caps)
+{
+  gchar *caps = tensors_caps (1, "8:4", "float32");
+  const gchar *needles[]
+      = { "single-nodesc.pt", "rejected", "x=float32 8:4", NULL };
+
+  expect_caps_fail ("single-nodesc.pt", caps, NULL, needles);
+  g_free (caps);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_unknown_input_name_fails_at_caps)
+{
+  gchar *caps = tensors_caps (2, "6:4,3:2:4", "float32,float32");
+  const gchar *needles[] = { "input-names", "'b'", NULL };
+
+  expect_caps_fail ("two.pt", caps, "<a, c>", needles);
+  g_free (caps);
+}
+
+GST_END_TEST;
+
+/* --- failures while streaming -------------------------------------------- */
+
+GST_START_TEST (test_engine_exception_fails_without_pushing)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *e = make_infer ("raising.pt", bus);
+  gchar *caps = tensors_caps (1, "4:2", "float32");
+  const gchar *needles[] = { "raising.pt", "out of range", NULL };
+  const gfloat ok[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+  const gfloat bad[8] = { 1, 2, 3, 4.0e7f, 5, 6, 7, 8 };
+  GstHarness *h = setup_harness (e, caps);
+  GstBuffer *out;
+
+  fail_unless_equals_int (
+      gst_harness_push (h, gst_buffer_new_memdup (bad, sizeof (bad))),
+      GST_FLOW_ERROR);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 0);
+  expect_error (bus, needles);
+
+  /* the element survives: a good batch still goes through */
+  fail_unless_equals_int (
+      gst_harness_push (h, gst_buffer_new_memdup (ok, sizeof (ok))),
+      GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (out != NULL);
+  gst_buffer_unref (out);
+
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+  g_free (caps);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_meta_slot_count_mismatch_fails)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *e = make_infer ("single.pt", bus);
+  gchar *caps = tensors_caps (1, "16:8", "float32");
+  const gchar *needles[] = { "4 slots", "8", NULL };
+  GstHarness *h = setup_harness (e, caps);
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 16 * 8 * 4, NULL);
+  GstGpuBatchMeta *meta = gst_buffer_add_gpu_batch_meta (buf, 4);
+
+  meta->n_valid = 4;
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_ERROR);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 0);
+  expect_error (bus, needles);
+
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+  g_free (caps);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_wrong_buffer_size_fails)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *e = make_infer ("single.pt", bus);
+  gchar *caps = tensors_caps (1, "16:8", "float32");
+  const gchar *needles[] = { "512", "100", NULL };
+  GstHarness *h = setup_harness (e, caps);
+
+  fail_unless_equals_int (
+      gst_harness_push (h, gst_buffer_new_allocate (NULL, 100, NULL)),
+      GST_FLOW_ERROR);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 0);
+  expect_error (bus, needles);
+
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+  g_free (caps);
+}
+
+GST_END_TEST;
+
+static Suite *
+gpuinfer_suite (void)
+{
+  Suite *s = suite_create ("gpuinfer");
+  TCase *tc = tcase_create ("reference");
+  TCase *neg = tcase_create ("failures");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_single_batch_1_matches_reference);
+  tcase_add_test (tc, test_single_batch_3_of_8_matches_reference);
+  tcase_add_test (tc, test_single_batch_8_matches_reference);
+  tcase_add_test (tc, test_two_io_batch_1_matches_reference);
+  tcase_add_test (tc, test_two_io_batch_3_of_8_matches_reference);
+  tcase_add_test (tc, test_two_io_batch_8_matches_reference);
+  tcase_add_test (tc, test_two_io_output_caps_from_description);
+  tcase_add_test (tc, test_names_map_tensors_to_model_io);
+  tcase_add_test (tc, test_cache_hit_slots_are_skipped);
+  tcase_add_test (tc, test_partial_batch_computes_valid_slots_only);
+  tcase_add_test (tc, test_batch_meta_is_carried_over);
+  tcase_add_test (tc, test_undescribed_model_outputs_found_by_probe);
+  tcase_add_test (tc, test_dict_outputs_selected_by_name);
+  tcase_add_test (tc, test_stream_without_meta_is_batch_of_one);
+  tcase_add_test (tc, test_stats_report_batches_and_device);
+
+  suite_add_tcase (s, neg);
+  tcase_add_test (neg, test_missing_model_fails_at_start);
+  tcase_add_test (neg, test_unset_model_fails_at_start);
+  tcase_add_test (neg, test_corrupt_model_fails_at_start);
+  tcase_add_test (neg, test_unknown_engine_fails_at_start);
+  tcase_add_test (neg, test_unknown_file_type_fails_at_start);
+  tcase_add_test (neg, test_cuda_device_fails_at_start);
+  tcase_add_test (neg, test_wrong_input_shape_fails_at_caps);
+  tcase_add_test (neg, test_wrong_input_dtype_fails_at_caps);
+  tcase_add_test (neg, test_wrong_tensor_count_fails_at_caps);
+  tcase_add_test (neg, test_undescribed_model_wrong_shape_fails_at_caps);
+  tcase_add_test (neg, test_unknown_input_name_fails_at_caps);
+  tcase_add_test (neg, test_engine_exception_fails_without_pushing);
+  tcase_add_test (neg, test_meta_slot_count_mismatch_fails);
+  tcase_add_test (neg, test_wrong_buffer_size_fails);
+  return s;
+}
+
+GST_CHECK_MAIN (gpuinfer);

@@ -1,0 +1,1067 @@
+/* gst-gpustream
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Item -> slot conversion: the chosen implementation (ORC where it
+ * applies) against the plain C reference for every input format, layout,
+ * dtype and scaling; the reference itself against a naive double-precision
+ * golden computation written here from the published Y'CbCr equations and
+ * the bilinear definition; the shared math helpers; sample conversion.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <math.h>
+#include <string.h>
+#include <gst/check/gstcheck.h>
+#include <gst/video/video.h>
+
+#include "gpu/convert/gstgpuconvert.h"
+#include "gpu/convert/gstgpuconvertmath.h"
+
+#ifdef HAVE_CUDA
+#include "gpu/kernels/gstgpukernels.h"
+#endif
+
+static const GstVideoFormat formats[] = {
+  GST_VIDEO_FORMAT_RGB,
+  GST_VIDEO_FORMAT_BGR,
+  GST_VIDEO_FORMAT_RGBA,
+  GST_VIDEO_FORMAT_BGRA,
+  GST_VIDEO_FORMAT_RGBx,
+  GST_VIDEO_FORMAT_BGRx,
+  GST_VIDEO_FORMAT_GRAY8,
+  GST_VIDEO_FORMAT_NV12,
+  GST_VIDEO_FORMAT_I420,
+};
+
+static const GstGpuDType dtypes[] = {
+  GST_GPU_DTYPE_FLOAT32,
+  GST_GPU_DTYPE_FLOAT16,
+  GST_GPU_DTYPE_UINT8,
+};
+
+/* odd input size; output: same size, down-scaled, up-scaled */
+#define IN_W 37
+#define IN_H 23
+static const guint out_sizes[][2] = { { IN_W, IN_H }, { 16, 11 }, { 50, 31 } };
+
+/* A frame of random bytes (padding included) with padded strides. */
+static GstBuffer *
+make_frame (GstVideoInfo *info, GstVideoFormat format, gint width, gint height,
+    guint padding, guint32 seed)
+{
+  GstVideoAlignment align;
+  GstBuffer *buf;
+  GstMapInfo map;
+  GRand *rand = g_rand_new_with_seed (seed);
+  gsize i;
+
+  fail_unless (gst_video_info_set_format (info, format, width, height));
+  gst_video_alignment_reset (&align);
+  align.padding_right = padding;
+  fail_unless (gst_video_info_align (info, &align));
+
+  buf = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (info), NULL);
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_WRITE));
+  for (i = 0; i < map.size; i++)
+    map.data[i] = g_rand_int_range (rand, 0, 256);
+  gst_buffer_unmap (buf, &map);
+  g_rand_free (rand);
+  return buf;
+}
+
+static void
+slot_format_init (GstGpuVideoSlotFormat *fmt, guint width, guint height,
+    GstGpuColor color, GstGpuLayout layout, GstGpuDType dtype)
+{
+  static const gfloat mean[3] = { 0.485f, 0.456f, 0.406f };
+  static const gfloat std[3] = { 0.229f, 0.224f, 0.225f };
+  gint c;
+
+  memset (fmt, 0, sizeof (*fmt));
+  fmt->width = width;
+  fmt->height = height;
+  fmt->color = color;
+  fmt->layout = layout;
+  fmt->dtype = dtype;
+  for (c = 0; c < 3; c++) {
+    if (dtype == GST_GPU_DTYPE_UINT8) {
+      /* keeps values on a byte scale and pushes some out of range */
+      fmt->scale[c] = 1.2f - 0.3f * c;
+      fmt->offset[c] = -10.0f + 15.0f * c;
+    } else {
+      fmt->scale[c] = 1.0f / (255.0f * std[c]);
+      fmt->offset[c] = -mean[c] / std[c];
+    }
+  }
+}
+
+static gsize
+dtype_size (GstGpuDType dtype)
+{
+  return dtype == GST_GPU_DTYPE_FLOAT32   ? 4
+         : dtype == GST_GPU_DTYPE_FLOAT16 ? 2
+                                          : 1;
+}
+
+/* Independent half -> double, from the IEEE 754 binary16 definition. */
+static gdouble
+half_to_double (guint16 h)
+{
+  gint e = (h >> 10) & 0x1f;
+  gint m = h & 0x3ff;
+  gdouble v;
+
+  if (e == 0)
+    v = ldexp (m, -24);
+  else if (e == 31)
+    v = m ? NAN : INFINITY;
+  else
+    v = ldexp (1024 + m, e - 25);
+  return (h & 0x8000) ? -v : v;
+}
+
+static gdouble
+slot_value (gconstpointer slot, GstGpuDType dtype, gsize i)
+{
+  switch (dtype) {
+    case GST_GPU_DTYPE_FLOAT32:
+      return ((const gfloat *)slot)[i];
+    case GST_GPU_DTYPE_FLOAT16:
+      return half_to_double (((const guint16 *)slot)[i]);
+    default:
+      return ((const guint8 *)slot)[i];
+  }
+}
+
+/* --- naive golden ------------------------------------------------------- */
+
+typedef struct
+{
+  gdouble kr, kb;
+  gboolean full;
+} Matrix;
+
+/* Published luma weights (ITU-R BT.601, BT.709, BT.2020). */
+static void
+matrix_from_info (const GstVideoInfo *info, Matrix *m)
+{
+  switch (info->colorimetry.matrix) {
+    case GST_VIDEO_COLOR_MATRIX_BT709:
+      m->kr = 0.2126;
+      m->kb = 0.0722;
+      break;
+    case GST_VIDEO_COLOR_MATRIX_BT2020:
+      m->kr = 0.2627;
+      m->kb = 0.0593;
+      break;
+    default:
+      m->kr = 0.299;
+      m->kb = 0.114;
+      break;
+  }
+  m->full = info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
+}
+
+static gdouble
+clamp255 (gdouble v)
+{
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+/* R, G, B of input pixel (x, y) on the 0..255 scale, straight from the
+ * bytes: E'R = E'Y + (2 - 2 Kr) E'Pr, E'B = E'Y + (2 - 2 Kb) E'Pb,
+ * E'G = (E'Y - Kr E'R - Kb E'B) / Kg. */
+static void
+golden_rgb (const GstVideoFrame *f, gint x, gint y, gdouble rgb[3])
+{
+  const guint8 *p0 = GST_VIDEO_FRAME_PLANE_DATA (f, 0);
+  gint s0 = GST_VIDEO_FRAME_PLANE_STRIDE (f, 0);
+  gint Y, Cb, Cr;
+  Matrix m;
+  gdouble ey, epb, epr, r, g, b;
+
+  switch (GST_VIDEO_FRAME_FORMAT (f)) {
+    case GST_VIDEO_FORMAT_RGB:
+      rgb[0] = p0[y * s0 + 3 * x];
+      rgb[1] = p0[y * s0 + 3 * x + 1];
+      rgb[2] = p0[y * s0 + 3 * x + 2];
+      return;
+    case GST_VIDEO_FORMAT_BGR:
+      rgb[2] = p0[y * s0 + 3 * x];
+      rgb[1] = p0[y * s0 + 3 * x + 1];
+      rgb[0] = p0[y * s0 + 3 * x + 2];
+      return;
+    case GST_VIDEO_FORMAT_RGBA:
+    case GST_VIDEO_FORMAT_RGBx:
+      rgb[0] = p0[y * s0 + 4 * x];
+      rgb[1] = p0[y * s0 + 4 * x + 1];
+      rgb[2] = p0[y * s0 + 4 * x + 2];
+      return;
+    case GST_VIDEO_FORMAT_BGRA:
+    case GST_VIDEO_FORMAT_BGRx:
+      rgb[2] = p0[y * s0 + 4 * x];
+      rgb[1] = p0[y * s0 + 4 * x + 1];
+      rgb[0] = p0[y * s0 + 4 * x + 2];
+      return;
+    case GST_VIDEO_FORMAT_GRAY8:
+      rgb[0] = rgb[1] = rgb[2] = p0[y * s0 + x];
+      return;
+    case GST_VIDEO_FORMAT_NV12: {
+      const guint8 *p1 = GST_VIDEO_FRAME_PLANE_DATA (f, 1);
+      gint s1 = GST_VIDEO_FRAME_PLANE_STRIDE (f, 1);
+
+      Y = p0[y * s0 + x];
+      Cb = p1[(y / 2) * s1 + (x / 2) * 2];
+      Cr = p1[(y / 2) * s1 + (x / 2) * 2 + 1];
+      break;
+    }
+    case GST_VIDEO_FORMAT_I420: {
+      const guint8 *p1 = GST_VIDEO_FRAME_PLANE_DATA (f, 1);
+      const guint8 *p2 = GST_VIDEO_FRAME_PLANE_DATA (f, 2);
+
+      Y = p0[y * s0 + x];
+      Cb = p1[(y / 2) * GST_VIDEO_FRAME_PLANE_STRIDE (f, 1) + x / 2];
+      Cr = p2[(y / 2) * GST_VIDEO_FRAME_PLANE_STRIDE (f, 2) + x / 2];
+      break;
+    }
+    default:
+      g_assert_not_reached ();
+      return;
+  }
+  matrix_from_info (&f->info, &m);
+  if (m.full) {
+    ey = Y / 255.0;
+    epb = (Cb - 128) / 255.0;
+    epr = (Cr - 128) / 255.0;
+  } else {
+    ey = (Y - 16) / 219.0;
+    epb = (Cb - 128) / 224.0;
+    epr = (Cr - 128) / 224.0;
+  }
+  r = ey + (2 - 2 * m.kr) * epr;
+  b = ey + (2 - 2 * m.kb) * epb;
+  g = (ey - m.kr * r - m.kb * b) / (1 - m.kr - m.kb);
+  rgb[0] = clamp255 (255 * r);
+  rgb[1] = clamp255 (255 * g);
+  rgb[2] = clamp255 (255 * b);
+}
+
+/* Output channel @c of input pixel (x, y). */
+static gdouble
+golden_channel (
+    const GstVideoFrame *f, GstGpuColor color, gint c, gint x, gint y)
+{
+  gdouble rgb[3];
+
+  if (color == GST_GPU_COLOR_GRAY
+      && GST_VIDEO_FRAME_FORMAT (f) == GST_VIDEO_FORMAT_GRAY8)
+    return ((const guint8 *)GST_VIDEO_FRAME_PLANE_DATA (
+        f, 0))[y * GST_VIDEO_FRAME_PLANE_STRIDE (f, 0) + x];
+  golden_rgb (f, x, y, rgb);
+  if (color == GST_GPU_COLOR_GRAY)
+    return 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2];
+  return color == GST_GPU_COLOR_RGB ? rgb[c] : rgb[2 - c];
+}
+
+/* Half-pixel centres, clamped at the edges (align_corners=False). */
+static void
+golden_coord (gint d, gint in, gint out, gint *i0, gint *i1, gdouble *l)
+{
+  gdouble src = (d + 0.5) * ((gdouble)in / out) - 0.5;
+
+  if (src < 0)
+    src = 0;
+  *i0 = (gint)floor (src);
+  if (*i0 > in - 1)
+    *i0 = in - 1;
+  *i1 = *i0 + 1 < in ? *i0 + 1 : in - 1;
+  *l = src - *i0;
+}
+
+static gdouble
+golden_value (const GstVideoFrame *f, const GstGpuVideoSlotFormat *out, gint c,
+    gint dx, gint dy)
+{
+  gint x0, x1, y0, y1;
+  gdouble lx, ly, v;
+
+  golden_coord (dx, GST_VIDEO_FRAME_WIDTH (f), out->width, &x0, &x1, &lx);
+  golden_coord (dy, GST_VIDEO_FRAME_HEIGHT (f), out->height, &y0, &y1, &ly);
+  v = (1 - ly)
+          * ((1 - lx) * golden_channel (f, out->color, c, x0, y0)
+              + lx * golden_channel (f, out->color, c, x1, y0))
+      + ly
+            * ((1 - lx) * golden_channel (f, out->color, c, x0, y1)
+                + lx * golden_channel (f, out->color, c, x1, y1));
+  v = v * out->scale[c] + out->offset[c];
+  if (out->dtype == GST_GPU_DTYPE_UINT8)
+    v = v < 0 ? 0 : v > 255 ? 255 : floor (v + 0.5);
+  return v;
+}
+
+static gsize
+golden_index (const GstGpuVideoSlotFormat *out, gint c, gint x, gint y)
+{
+  guint channels = out->color == GST_GPU_COLOR_GRAY ? 1 : 3;
+
+  if (out->layout == GST_GPU_LAYOUT_NCHW)
+    return (gsize)c * out->width * out->height + (gsize)y * out->width + x;
+  return ((gsize)y * out->width + x) * channels + c;
+}
+
+/* Every output value of the reference against the golden one. */
+static void
+check_reference_against_golden (
+    const GstVideoFrame *frame, const GstGpuVideoSlotFormat *out)
+{
+  gsize size = gst_gpu_video_slot_format_size (out);
+  guint channels = out->color == GST_GPU_COLOR_GRAY ? 1 : 3;
+  gpointer slot = g_malloc0 (size);
+  guint x, y, c;
+
+  gst_gpu_video_convert_reference (frame, out, slot);
+  for (c = 0; c < channels; c++) {
+    for (y = 0; y < out->height; y++) {
+      for (x = 0; x < out->width; x++) {
+        gdouble want = golden_value (frame, out, c, x, y);
+        gdouble got
+            = slot_value (slot, out->dtype, golden_index (out, c, x, y));
+        gdouble tol;
+
+        switch (out->dtype) {
+          case GST_GPU_DTYPE_FLOAT32:
+            tol = 1e-4;
+            break;
+          case GST_GPU_DTYPE_FLOAT16:
+            tol = 1e-4 + fabs (want) / 1024.0;
+            break;
+          default:
+            tol = 1.0; /* a tie may round either way */
+            break;
+        }
+        if (fabs (got - want) > tol)
+          fail ("%s %ux%u color %d layout %d dtype %d: (c %u, y %u, x %u) "
+                "is %.7f, golden %.7f",
+              gst_video_format_to_string (GST_VIDEO_FRAME_FORMAT (frame)),
+              out->width, out->height, out->color, out->layout, out->dtype, c,
+              y, x, got, want);
+      }
+    }
+  }
+  g_free (slot);
+}
+
+/* --- variants against the reference ------------------------------------- */
+
+/* Where the ORC fast path must be taken (no scaling, float32). */
+static gboolean
+expect_orc (GstVideoFormat format, const GstGpuVideoSlotFormat *out)
+{
+  gboolean x4
+      = format == GST_VIDEO_FORMAT_RGBA || format == GST_VIDEO_FORMAT_BGRA
+        || format == GST_VIDEO_FORMAT_RGBx || format == GST_VIDEO_FORMAT_BGRx;
+
+  if (out->width != IN_W || out->height != IN_H
+      || out->dtype != GST_GPU_DTYPE_FLOAT32)
+    return FALSE;
+  if (format == GST_VIDEO_FORMAT_GRAY8)
+    return out->color == GST_GPU_COLOR_GRAY
+           || out->layout == GST_GPU_LAYOUT_NCHW;
+  if (x4)
+    return out->layout == GST_GPU_LAYOUT_NCHW
+           && out->color != GST_GPU_COLOR_GRAY;
+  if (format == GST_VIDEO_FORMAT_RGB)
+    return out->layout == GST_GPU_LAYOUT_NHWC
+           && out->color == GST_GPU_COLOR_RGB;
+  if (format == GST_VIDEO_FORMAT_BGR)
+    return out->layout == GST_GPU_LAYOUT_NHWC
+           && out->color == GST_GPU_COLOR_BGR;
+  return FALSE;
+}
+
+static void
+check_chosen_against_reference (
+    const GstVideoFrame *frame, const GstGpuVideoSlotFormat *out)
+{
+  gsize size = gst_gpu_video_slot_format_size (out);
+  gsize n = size / dtype_size (out->dtype), i;
+  guint8 *want = g_malloc (size);
+  guint8 *got = g_malloc (size);
+  GstGpuVideoConvert *convert;
+  GError *error = NULL;
+  const gchar *impl;
+
+  /* different garbage so an unwritten value cannot match by chance */
+  memset (want, 0x5a, size);
+  memset (got, 0xa5, size);
+  convert = gst_gpu_video_convert_new (&frame->info, out, NULL, &error);
+  fail_unless (
+      convert != NULL, "plan failed: %s", error ? error->message : "?");
+  impl = gst_gpu_video_convert_get_impl (convert);
+  fail_unless_equals_string (
+      impl, expect_orc (GST_VIDEO_FRAME_FORMAT (frame), out) ? "orc" : "c");
+  fail_unless (gst_gpu_video_convert_frame (convert, frame, got));
+  gst_gpu_video_convert_reference (frame, out, want);
+
+  for (i = 0; i < n; i++) {
+    gdouble a = slot_value (want, out->dtype, i);
+    gdouble b = slot_value (got, out->dtype, i);
+
+    /* float32: within 1e-6 (relative above 1); other types: identical */
+    if (out->dtype == GST_GPU_DTYPE_FLOAT32
+            ? !(fabs (a - b) <= 1e-6 * MAX (1.0, fabs (a)))
+            : a != b)
+      fail (
+          "%s (%s) %ux%u color %d layout %d dtype %d: element %" G_GSIZE_FORMAT
+          " is %.9g, reference %.9g",
+          gst_video_format_to_string (GST_VIDEO_FRAME_FORMAT (frame)), impl,
+          out->width, out->height, out->color, out->layout, out->dtype, i, b,
+          a);
+  }
+  gst_gpu_video_convert_free (convert);
+  g_free (want);
+  g_free (got);
+}
+
+/* Runs @check for every layout, dtype, colour and output size of one
+ * input format (the loop index). */
+static void
+for_each_slot_format (gint format_index,
+    void (*check) (const GstVideoFrame *, const GstGpuVideoSlotFormat *))
+{
+  static const GstGpuColor colors[]
+      = { GST_GPU_COLOR_RGB, GST_GPU_COLOR_BGR, GST_GPU_COLOR_GRAY };
+  GstVideoFormat format = formats[format_index];
+  GstVideoInfo info;
+  GstVideoFrame frame;
+  GstBuffer *buf;
+  guint l, d, c, s;
+
+  buf = make_frame (&info, format, IN_W, IN_H, 7, 1234 + format_index);
+  if (GST_VIDEO_INFO_IS_YUV (&info)) {
+    info.colorimetry.matrix = format == GST_VIDEO_FORMAT_NV12
+                                  ? GST_VIDEO_COLOR_MATRIX_BT709
+                                  : GST_VIDEO_COLOR_MATRIX_BT601;
+    info.colorimetry.range = GST_VIDEO_COLOR_RANGE_16_235;
+  }
+  fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_READ));
+
+  for (l = 0; l < 2; l++)
+    for (d = 0; d < G_N_ELEMENTS (dtypes); d++)
+      for (c = 0; c < G_N_ELEMENTS (colors); c++)
+        for (s = 0; s < G_N_ELEMENTS (out_sizes); s++) {
+          GstGpuVideoSlotFormat out;
+
+          slot_format_init (&out, out_sizes[s][0], out_sizes[s][1], colors[c],
+              l ? GST_GPU_LAYOUT_NHWC : GST_GPU_LAYOUT_NCHW, dtypes[d]);
+          check (&frame, &out);
+        }
+
+  gst_video_frame_unmap (&frame);
+  gst_buffer_unref (buf);
+}
+
+/* The body of the CUDA kernel gst_gpu_convert_video (gpu/kernels/convert.cu)
+ * run on the CPU over every output pixel: on-the-fly coordinates and
+ * gst_gpu_convert_pixel (), no tables, no row chunks. */
+static void
+kernel_body_on_cpu (
+    const GstVideoFrame *frame, const GstGpuVideoSlotFormat *out, gpointer dst)
+{
+  GstGpuPixSource s;
+  GstGpuSlotParams p;
+  gint dx, dy, c;
+  guint i;
+
+  memset (&s, 0, sizeof (s));
+  memset (&p, 0, sizeof (p));
+  switch (GST_VIDEO_FRAME_FORMAT (frame)) {
+    case GST_VIDEO_FORMAT_RGB:
+      s.format = GST_GPU_PIX_RGB;
+      break;
+    case GST_VIDEO_FORMAT_BGR:
+      s.format = GST_GPU_PIX_BGR;
+      break;
+    case GST_VIDEO_FORMAT_RGBA:
+    case GST_VIDEO_FORMAT_RGBx:
+      s.format = GST_GPU_PIX_RGBA;
+      break;
+    case GST_VIDEO_FORMAT_BGRA:
+    case GST_VIDEO_FORMAT_BGRx:
+      s.format = GST_GPU_PIX_BGRA;
+      break;
+    case GST_VIDEO_FORMAT_GRAY8:
+      s.format = GST_GPU_PIX_GRAY8;
+      break;
+    case GST_VIDEO_FORMAT_NV12:
+      s.format = GST_GPU_PIX_NV12;
+      break;
+    default:
+      s.format = GST_GPU_PIX_I420;
+      break;
+  }
+  s.width = GST_VIDEO_FRAME_WIDTH (frame);
+  s.height = GST_VIDEO_FRAME_HEIGHT (frame);
+  for (i = 0; i < GST_VIDEO_FRAME_N_PLANES (frame); i++) {
+    s.plane[i] = GST_VIDEO_FRAME_PLANE_DATA (frame, i);
+    s.stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE (frame, i);
+  }
+  if (GST_VIDEO_INFO_IS_YUV (&frame->info)) {
+    gdouble kr, kb;
+
+    fail_unless (gst_video_color_matrix_get_Kr_Kb (
+        frame->info.colorimetry.matrix, &kr, &kb));
+    gst_gpu_yuv_coeffs_init (&s.yuv, kr, kb,
+        frame->info.colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255);
+  }
+  p.width = out->width;
+  p.height = out->height;
+  p.channels = out->color == GST_GPU_COLOR_GRAY ? 1 : 3;
+  p.color = out->color;
+  p.layout = out->layout;
+  p.type = out->dtype == GST_GPU_DTYPE_FLOAT32   ? GST_GPU_OUT_FLOAT32
+           : out->dtype == GST_GPU_DTYPE_FLOAT16 ? GST_GPU_OUT_FLOAT16
+                                                 : GST_GPU_OUT_UINT8;
+  for (c = 0; c < 3; c++) {
+    p.scale[c] = out->scale[c];
+    p.offset[c] = out->offset[c];
+  }
+  for (dy = 0; dy < p.height; dy++) {
+    for (dx = 0; dx < p.width; dx++) {
+      gint32 x0, x1, y0, y1;
+      gfloat wx, wy;
+
+      gst_gpu_bilinear_coord (dx, s.width, p.width, &x0, &x1, &wx);
+      gst_gpu_bilinear_coord (dy, s.height, p.height, &y0, &y1, &wy);
+      gst_gpu_convert_pixel (&s, &p, dst, dx, dy, x0, x1, wx, y0, y1, wy);
+    }
+  }
+}
+
+/* The kernel (built with --fmad=false) and the C reference perform the
+ * same float operations in the same order: their slots are bit-identical. */
+static void
+check_kernel_body_against_reference (
+    const GstVideoFrame *frame, const GstGpuVideoSlotFormat *out)
+{
+  gsize size = gst_gpu_video_slot_format_size (out);
+  guint8 *want = g_malloc (size);
+  guint8 *got = g_malloc (size);
+  gsize i;
+
+  memset (want, 0x5a, size);
+  memset (got, 0xa5, size);
+  gst_gpu_video_convert_reference (frame, out, want);
+  kernel_body_on_cpu (frame, out, got);
+  for (i = 0; i < size; i++)
+    if (want[i] != got[i])
+      fail ("%s %ux%u color %d layout %d dtype %d: byte %" G_GSIZE_FORMAT
+            " differs",
+          gst_video_format_to_string (GST_VIDEO_FRAME_FORMAT (frame)),
+          out->width, out->height, out->color, out->layout, out->dtype, i);
+  g_free (want);
+  g_free (got);
+}
+
+GST_START_TEST (test_kernel_body_matches_reference)
+{
+  for_each_slot_format (__i__, check_kernel_body_against_reference);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_chosen_matches_reference)
+{
+  for_each_slot_format (__i__, check_chosen_against_reference);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_reference_matches_golden)
+{
+  for_each_slot_format (__i__, check_reference_against_golden);
+}
+
+GST_END_TEST;
+
+/* Every Y'CbCr matrix and range the plan reads from the caps. */
+GST_START_TEST (test_reference_matches_golden_colorimetry)
+{
+  static const GstVideoColorMatrix matrices[] = { GST_VIDEO_COLOR_MATRIX_BT601,
+    GST_VIDEO_COLOR_MATRIX_BT709, GST_VIDEO_COLOR_MATRIX_BT2020 };
+  GstVideoFormat format = __i__ ? GST_VIDEO_FORMAT_I420 : GST_VIDEO_FORMAT_NV12;
+  guint m, r;
+
+  for (m = 0; m < G_N_ELEMENTS (matrices); m++) {
+    for (r = 0; r < 2; r++) {
+      GstVideoInfo info;
+      GstVideoFrame frame;
+      GstGpuVideoSlotFormat out;
+      GstBuffer *buf = make_frame (&info, format, 21, 9, 3, 77 + m);
+
+      info.colorimetry.matrix = matrices[m];
+      info.colorimetry.range
+          = r ? GST_VIDEO_COLOR_RANGE_0_255 : GST_VIDEO_COLOR_RANGE_16_235;
+      fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_READ));
+      slot_format_init (&out, 21, 9, GST_GPU_COLOR_RGB, GST_GPU_LAYOUT_NHWC,
+          GST_GPU_DTYPE_FLOAT32);
+      check_reference_against_golden (&frame, &out);
+      gst_video_frame_unmap (&frame);
+      gst_buffer_unref (buf);
+    }
+  }
+}
+
+GST_END_TEST;
+
+/* Published 8-bit codes of 100% red: the reference must give (255, 0, 0)
+ * whichever the matrix, which the golden formula cannot vouch for. */
+GST_START_TEST (test_reference_decodes_published_red)
+{
+  static const struct
+  {
+    GstVideoColorMatrix matrix;
+    GstVideoColorRange range;
+    guint8 y, cb, cr;
+  } red[] = {
+    { GST_VIDEO_COLOR_MATRIX_BT601, GST_VIDEO_COLOR_RANGE_16_235, 81, 90, 240 },
+    { GST_VIDEO_COLOR_MATRIX_BT709, GST_VIDEO_COLOR_RANGE_16_235, 63, 102,
+        240 },
+    { GST_VIDEO_COLOR_MATRIX_BT601, GST_VIDEO_COLOR_RANGE_0_255, 76, 85, 255 },
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (red); i++) {
+    GstVideoInfo info;
+    GstVideoFrame frame;
+    GstGpuVideoSlotFormat out;
+    gfloat rgb[3];
+    guint8 *uv;
+    gint x, y;
+    GstBuffer *buf = make_frame (&info, GST_VIDEO_FORMAT_NV12, 4, 4, 0, 1);
+
+    info.colorimetry.matrix = red[i].matrix;
+    info.colorimetry.range = red[i].range;
+    fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_WRITE));
+    for (y = 0; y < 4; y++)
+      memset ((guint8 *)GST_VIDEO_FRAME_PLANE_DATA (&frame, 0)
+                  + y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0),
+          red[i].y, 4);
+    for (y = 0; y < 2; y++) {
+      uv = (guint8 *)GST_VIDEO_FRAME_PLANE_DATA (&frame, 1)
+           + y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 1);
+      for (x = 0; x < 2; x++) {
+        uv[2 * x] = red[i].cb;
+        uv[2 * x + 1] = red[i].cr;
+      }
+    }
+    slot_format_init (&out, 1, 1, GST_GPU_COLOR_RGB, GST_GPU_LAYOUT_NHWC,
+        GST_GPU_DTYPE_FLOAT32);
+    out.scale[0] = out.scale[1] = out.scale[2] = 1.0f;
+    out.offset[0] = out.offset[1] = out.offset[2] = 0.0f;
+    gst_gpu_video_convert_reference (&frame, &out, rgb);
+    fail_unless (rgb[0] > 252.0f && rgb[1] < 3.0f && rgb[2] < 3.0f,
+        "case %u: red decodes to %.2f %.2f %.2f", i, rgb[0], rgb[1], rgb[2]);
+    gst_video_frame_unmap (&frame);
+    gst_buffer_unref (buf);
+  }
+}
+
+GST_END_TEST;
+
+/* A stride that is not a multiple of 4 makes 32-bit row loads unaligned:
+ * the ORC plan must still give the reference's output. */
+GST_START_TEST (test_orc_unaligned_stride_matches_reference)
+{
+  GstVideoInfo info;
+  GstVideoFrame frame;
+  GstGpuVideoSlotFormat out;
+  GstBuffer *buf;
+  GstMapInfo map;
+  gsize i;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGBx, IN_W, IN_H);
+  info.stride[0] = IN_W * 4 + 3;
+  info.size = (gsize)info.stride[0] * IN_H;
+  buf = gst_buffer_new_allocate (NULL, info.size, NULL);
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_WRITE));
+  for (i = 0; i < map.size; i++)
+    map.data[i] = (guint8)(i * 37 + 11);
+  gst_buffer_unmap (buf, &map);
+  fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_READ));
+  slot_format_init (&out, IN_W, IN_H, GST_GPU_COLOR_RGB, GST_GPU_LAYOUT_NCHW,
+      GST_GPU_DTYPE_FLOAT32);
+  check_chosen_against_reference (&frame, &out);
+  gst_video_frame_unmap (&frame);
+  gst_buffer_unref (buf);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_new_rejects_unsupported_format)
+{
+  GstVideoInfo info;
+  GstGpuVideoSlotFormat out;
+  GError *error = NULL;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_YUY2, 64, 48);
+  slot_format_init (&out, 32, 32, GST_GPU_COLOR_RGB, GST_GPU_LAYOUT_NCHW,
+      GST_GPU_DTYPE_FLOAT32);
+  fail_unless (gst_gpu_video_convert_new (&info, &out, NULL, &error) == NULL);
+  fail_unless (error != NULL);
+  fail_unless (strstr (error->message, "YUY2") != NULL, "%s", error->message);
+  g_clear_error (&error);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_new_rejects_unsupported_dtype)
+{
+  GstVideoInfo info;
+  GstGpuVideoSlotFormat out;
+  GError *error = NULL;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 64, 48);
+  slot_format_init (&out, 32, 32, GST_GPU_COLOR_RGB, GST_GPU_LAYOUT_NCHW,
+      GST_GPU_DTYPE_INT32);
+  fail_unless (gst_gpu_video_convert_new (&info, &out, NULL, &error) == NULL);
+  fail_unless (error != NULL);
+  g_clear_error (&error);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_new_rejects_empty_slot)
+{
+  GstVideoInfo info;
+  GstGpuVideoSlotFormat out;
+  GError *error = NULL;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 64, 48);
+  slot_format_init (&out, 0, 32, GST_GPU_COLOR_RGB, GST_GPU_LAYOUT_NCHW,
+      GST_GPU_DTYPE_FLOAT32);
+  fail_unless (gst_gpu_video_convert_new (&info, &out, NULL, &error) == NULL);
+  fail_unless (error != NULL);
+  g_clear_error (&error);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_frame_fails_on_size_mismatch)
+{
+  GstVideoInfo info, other;
+  GstVideoFrame frame;
+  GstGpuVideoSlotFormat out;
+  GstGpuVideoConvert *convert;
+  GstBuffer *buf;
+  gfloat *slot;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 64, 48);
+  slot_format_init (&out, 16, 16, GST_GPU_COLOR_RGB, GST_GPU_LAYOUT_NCHW,
+      GST_GPU_DTYPE_FLOAT32);
+  convert = gst_gpu_video_convert_new (&info, &out, NULL, NULL);
+  fail_unless (convert != NULL);
+  buf = make_frame (&other, GST_VIDEO_FORMAT_RGB, 32, 48, 0, 5);
+  fail_unless (gst_video_frame_map (&frame, &other, buf, GST_MAP_READ));
+  slot = g_new (gfloat, 16 * 16 * 3);
+  fail_if (gst_gpu_video_convert_frame (convert, &frame, slot));
+  g_free (slot);
+  gst_video_frame_unmap (&frame);
+  gst_buffer_unref (buf);
+  gst_gpu_video_convert_free (convert);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_slot_format_size)
+{
+  GstGpuVideoSlotFormat out;
+
+  slot_format_init (&out, 224, 200, GST_GPU_COLOR_BGR, GST_GPU_LAYOUT_NHWC,
+      GST_GPU_DTYPE_FLOAT16);
+  fail_unless_equals_int (gst_gpu_video_slot_format_channels (&out), 3);
+  fail_unless_equals_uint64 (
+      gst_gpu_video_slot_format_size (&out), 224 * 200 * 3 * 2);
+  out.color = GST_GPU_COLOR_GRAY;
+  out.dtype = GST_GPU_DTYPE_UINT8;
+  fail_unless_equals_uint64 (gst_gpu_video_slot_format_size (&out), 224 * 200);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_enum_nicks)
+{
+  GEnumClass *klass = g_type_class_ref (GST_TYPE_GPU_LAYOUT);
+
+  fail_unless_equals_int (
+      g_enum_get_value_by_nick (klass, "nhwc")->value, GST_GPU_LAYOUT_NHWC);
+  fail_unless_equals_int (
+      g_enum_get_value_by_nick (klass, "nchw")->value, GST_GPU_LAYOUT_NCHW);
+  g_type_class_unref (klass);
+  klass = g_type_class_ref (GST_TYPE_GPU_COLOR);
+  fail_unless_equals_int (
+      g_enum_get_value_by_nick (klass, "bgr")->value, GST_GPU_COLOR_BGR);
+  fail_unless_equals_int (
+      g_enum_get_value_by_nick (klass, "gray")->value, GST_GPU_COLOR_GRAY);
+  g_type_class_unref (klass);
+}
+
+GST_END_TEST;
+
+/* --- shared math -------------------------------------------------------- */
+
+/* float -> half against the definition: the nearest half, ties to even. */
+GST_START_TEST (test_float_to_half_rounds_to_nearest_even)
+{
+  GRand *rand = g_rand_new_with_seed (42);
+  guint i;
+
+  for (i = 0; i < 50000; i++) {
+    union {
+      guint32 u;
+      gfloat f;
+    } v;
+    guint16 h, lo, hi;
+    gdouble x, dh, dlo, dhi;
+
+    /* every exponent from subnormal halves to overflow, and exact ties */
+    v.u = (g_rand_int_range (rand, 100, 145) << 23)
+          | (g_rand_int (rand) & 0x7fffff);
+    if (i % 4 == 0)
+      v.u &= ~0xfffu;
+    if (i & 1)
+      v.u |= 0x80000000u;
+    x = v.f;
+    h = gst_gpu_float_to_half (v.f);
+    dh = half_to_double (h);
+    if (isinf (dh)) {
+      fail_unless (fabs (x) >= 65520.0, "%.9g -> inf", x);
+      continue;
+    }
+    /* neighbours of the result must not be nearer */
+    lo = (h & 0x7fff) ? h - 1 : h;
+    hi = h + 1;
+    dlo = half_to_double (lo);
+    dhi = half_to_double (hi);
+    fail_unless (fabs (dh - x) <= fabs (dlo - x) || lo == h,
+        "%.9g -> %.9g, %.9g is nearer", x, dh, dlo);
+    fail_unless (isinf (dhi) || fabs (dh - x) <= fabs (dhi - x),
+        "%.9g -> %.9g, %.9g is nearer", x, dh, dhi);
+    if (fabs (dh - x) == fabs (dlo - x) && lo != h)
+      fail_unless ((h & 1) == 0, "tie %.9g went to odd %04x", x, h);
+    if (!isinf (dhi) && fabs (dh - x) == fabs (dhi - x))
+      fail_unless ((h & 1) == 0, "tie %.9g went to odd %04x", x, h);
+  }
+  g_rand_free (rand);
+  fail_unless_equals_int (gst_gpu_float_to_half (65504.0f), 0x7bff);
+  fail_unless_equals_int (gst_gpu_float_to_half (1.0f), 0x3c00);
+  fail_unless_equals_int (gst_gpu_float_to_half (-2.0f), 0xc000);
+  fail_unless_equals_int (gst_gpu_float_to_half (NAN) & 0x7c00, 0x7c00);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_float_to_u8_rounds_and_saturates)
+{
+  static const struct
+  {
+    gfloat in;
+    guint8 out;
+  } cases[] = {
+    { -3.2f, 0 },
+    { 0.49f, 0 },
+    { 0.5f, 1 },
+    { 1.49f, 1 },
+    { 127.5f, 128 },
+    { 254.49f, 254 },
+    { 254.5f, 255 },
+    { 300.0f, 255 },
+    { NAN, 0 },
+    { -INFINITY, 0 },
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++)
+    fail_unless_equals_int (gst_gpu_float_to_u8 (cases[i].in), cases[i].out);
+}
+
+GST_END_TEST;
+
+/* torch.nn.functional.interpolate (bilinear, align_corners=False) picks
+ * these neighbours and weights; checked against the golden definition over
+ * many sizes. */
+GST_START_TEST (test_bilinear_coord_half_pixel_centres)
+{
+  gint in, out, d;
+
+  for (in = 1; in < 40; in += 3) {
+    for (out = 1; out < 40; out += 4) {
+      for (d = 0; d < out; d++) {
+        gint32 i0, i1;
+        gint g0, g1;
+        gfloat w;
+        gdouble l, pos, golden_pos;
+
+        gst_gpu_bilinear_coord (d, in, out, &i0, &i1, &w);
+        golden_coord (d, in, out, &g0, &g1, &l);
+        fail_unless (i0 >= 0 && i1 < in && (i1 == i0 || i1 == i0 + 1));
+        /* the sampled position; float may land on the other side of an
+         * integer than double, with a weight of 0 or 1 */
+        pos = i1 == i0 ? i0 : i0 + w;
+        golden_pos = g1 == g0 ? g0 : g0 + l;
+        fail_unless (fabs (pos - golden_pos) < 1e-4,
+            "%d -> %d, d %d: samples %g, golden %g", in, out, d, pos,
+            golden_pos);
+      }
+    }
+  }
+}
+
+GST_END_TEST;
+
+/* --- samples ------------------------------------------------------------ */
+
+GST_START_TEST (test_samples_s16_to_f32_normalised)
+{
+  gint16 in[1031];
+  gfloat out[1031];
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (in); i++)
+    in[i] = (gint16)(i * 977 - 32768);
+  in[0] = -32768;
+  in[1] = 32767;
+  fail_unless (gst_gpu_convert_samples (NULL, GST_GPU_DTYPE_INT16, in,
+      GST_GPU_DTYPE_FLOAT32, out, G_N_ELEMENTS (in), TRUE));
+  for (i = 0; i < G_N_ELEMENTS (in); i++)
+    fail_unless (out[i] == in[i] / 32768.0f, "%u: %d -> %g", i, in[i], out[i]);
+  fail_unless (out[0] == -1.0f && out[1] < 1.0f);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_samples_s16_to_f32_not_normalised)
+{
+  gint16 in[] = { -32768, -1, 0, 1, 12345, 32767 };
+  gfloat out[G_N_ELEMENTS (in)];
+  guint i;
+
+  fail_unless (gst_gpu_convert_samples (NULL, GST_GPU_DTYPE_INT16, in,
+      GST_GPU_DTYPE_FLOAT32, out, G_N_ELEMENTS (in), FALSE));
+  for (i = 0; i < G_N_ELEMENTS (in); i++)
+    fail_unless (out[i] == (gfloat)in[i]);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_samples_f32_copy)
+{
+  gfloat in[515], out[515];
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (in); i++)
+    in[i] = sinf (i * 0.1f) * 3.0f;
+  memset (out, 0, sizeof (out));
+  fail_unless (gst_gpu_convert_samples (NULL, GST_GPU_DTYPE_FLOAT32, in,
+      GST_GPU_DTYPE_FLOAT32, out, G_N_ELEMENTS (in), TRUE));
+  fail_unless (memcmp (in, out, sizeof (in)) == 0);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_samples_casts)
+{
+  gfloat f[] = { -1.5f, -0.5f, 0.4f, 0.5f, 2.5f, 254.6f, 300.0f, 65519.0f };
+  guint8 u8[G_N_ELEMENTS (f)];
+  guint16 h[G_N_ELEMENTS (f)];
+  guint8 b[] = { 0, 1, 128, 255 };
+  gfloat bf[G_N_ELEMENTS (b)];
+  static const guint8 want_u8[] = { 0, 0, 0, 1, 3, 255, 255, 255 };
+  guint i;
+
+  fail_unless (gst_gpu_convert_samples (NULL, GST_GPU_DTYPE_FLOAT32, f,
+      GST_GPU_DTYPE_UINT8, u8, G_N_ELEMENTS (f), TRUE));
+  for (i = 0; i < G_N_ELEMENTS (f); i++)
+    fail_unless_equals_int (u8[i], want_u8[i]);
+  fail_unless (gst_gpu_convert_samples (NULL, GST_GPU_DTYPE_FLOAT32, f,
+      GST_GPU_DTYPE_FLOAT16, h, G_N_ELEMENTS (f), TRUE));
+  for (i = 0; i < G_N_ELEMENTS (f); i++)
+    fail_unless (fabs (half_to_double (h[i]) - f[i]) <= fabs (f[i]) / 2048.0,
+        "%g -> %g", f[i], half_to_double (h[i]));
+  /* uint8 to float: normalised to [0, 1], or the plain value */
+  fail_unless (gst_gpu_convert_samples (NULL, GST_GPU_DTYPE_UINT8, b,
+      GST_GPU_DTYPE_FLOAT32, bf, G_N_ELEMENTS (b), TRUE));
+  for (i = 0; i < G_N_ELEMENTS (b); i++)
+    fail_unless (fabs (bf[i] - b[i] / 255.0) < 1e-7);
+  fail_unless (gst_gpu_convert_samples (NULL, GST_GPU_DTYPE_UINT8, b,
+      GST_GPU_DTYPE_FLOAT32, bf, G_N_ELEMENTS (b), FALSE));
+  for (i = 0; i < G_N_ELEMENTS (b); i++)
+    fail_unless (bf[i] == b[i]);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_samples_rejects_invalid_dtype)
+{
+  gfloat in[4] = { 0, }, out[4];
+
+  fail_if (gst_gpu_convert_samples (
+      NULL, GST_GPU_DTYPE_INVALID, in, GST_GPU_DTYPE_FLOAT32, out, 4, TRUE));
+  fail_if (gst_gpu_convert_samples (
+      NULL, GST_GPU_DTYPE_FLOAT32, in, (GstGpuDType)99, out, 4, TRUE));
+}
+
+GST_END_TEST;
+
+#ifdef HAVE_CUDA
+/* The build embedded a real fatbin (its magic number 0xBA55ED50). */
+GST_START_TEST (test_kernels_fatbin_embedded)
+{
+  fail_unless_equals_int (gst_gpu_kernels_convert_fatbin[0], 0x50);
+  fail_unless_equals_int (gst_gpu_kernels_convert_fatbin[1], 0xed);
+  fail_unless_equals_int (gst_gpu_kernels_convert_fatbin[2], 0x55);
+  fail_unless_equals_int (gst_gpu_kernels_convert_fatbin[3], 0xba);
+}
+
+GST_END_TEST;
+#endif
+
+static Suite *
+gpuconvert_suite (void)
+{
+  Suite *s = suite_create ("gpuconvert");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_loop_test (
+      tc, test_chosen_matches_reference, 0, G_N_ELEMENTS (formats));
+  tcase_add_loop_test (
+      tc, test_reference_matches_golden, 0, G_N_ELEMENTS (formats));
+  tcase_add_loop_test (
+      tc, test_kernel_body_matches_reference, 0, G_N_ELEMENTS (formats));
+  tcase_add_loop_test (tc, test_reference_matches_golden_colorimetry, 0, 2);
+  tcase_add_test (tc, test_reference_decodes_published_red);
+  tcase_add_test (tc, test_orc_unaligned_stride_matches_reference);
+  tcase_add_test (tc, test_new_rejects_unsupported_format);
+  tcase_add_test (tc, test_new_rejects_unsupported_dtype);
+  tcase_add_test (tc, test_new_rejects_empty_slot);
+  tcase_add_test (tc, test_frame_fails_on_size_mismatch);
+  tcase_add_test (tc, test_slot_format_size);
+  tcase_add_test (tc, test_enum_nicks);
+  tcase_add_test (tc, test_float_to_half_rounds_to_nearest_even);
+  tcase_add_test (tc, test_float_to_u8_rounds_and_saturates);
+  tcase_add_test (tc, test_bilinear_coord_half_pixel_centres);
+  tcase_add_test (tc, test_samples_s16_to_f32_normalised);
+  tcase_add_test (tc, test_samples_s16_to_f32_not_normalised);
+  tcase_add_test (tc, test_samples_f32_copy);
+  tcase_add_test (tc, test_samples_casts);
+  tcase_add_test (tc, test_samples_rejects_invalid_dtype);
+#ifdef HAVE_CUDA
+  tcase_add_test (tc, test_kernels_fatbin_embedded);
+#endif
+  return s;
+}
+
+GST_CHECK_MAIN (gpuconvert);

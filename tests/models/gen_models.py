@@ -1,0 +1,170 @@
+#!/usr/bin/python3
+# gst-gpustream
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Generates the TorchScript models used by gpuinfer's tests, benchmark and
+# demo, plus reference outputs for fixed inputs. Run at build time with
+# Debian's python3-torch (/usr/bin/python3); nothing is downloaded: weights
+# are random with a fixed seed.
+#
+#   gen_models.py --outdir DIR test     small models + reference data
+#   gen_models.py --outdir DIR classify mobilenet_v3_small + resnet18
+#
+# Every model carries an extra file "gpustream-io" describing its tensors,
+# one line each, dimensions innermost first (NNStreamer order) with the
+# batch dimension written as N:
+#   input x float32 16:N
+#   output y float32 4:N
+# gpuinfer uses it to check caps before running anything.
+
+import argparse
+import os
+import struct
+
+from typing import Dict
+
+import torch
+
+BATCH = 8
+
+
+def io_description(inputs, outputs):
+    lines = []
+    for kind, items in (("input", inputs), ("output", outputs)):
+        for name, shape in items:
+            dims = ":".join(str(d) for d in reversed(shape)) + ":N"
+            lines.append("%s %s float32 %s" % (kind, name, dims))
+    return "\n".join(lines) + "\n"
+
+
+def save(module, path, inputs, outputs, example=None):
+    if example is None:
+        scripted = torch.jit.script(module)
+    else:
+        scripted = torch.jit.trace(module, example)
+    args = [a.name for a in scripted.forward.schema.arguments[1:]]
+    if args != [name for name, _ in inputs]:
+        raise SystemExit("%s: forward() takes %s, description says %s"
+                         % (path, args, [name for name, _ in inputs]))
+    extra = {"gpustream-io": io_description(inputs, outputs)}
+    torch.jit.save(scripted, path, _extra_files=extra)
+    return torch.jit.load(path)
+
+
+def write_raw(path, tensors):
+    with open(path, "wb") as f:
+        for t in tensors:
+            f.write(t.detach().contiguous().to(torch.float32).numpy().tobytes())
+
+
+class Single(torch.nn.Module):
+    """(a) one input [N,16] -> one output [N,4]."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(16, 8)
+        self.fc2 = torch.nn.Linear(8, 4)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+
+
+class TwoInTwoOut(torch.nn.Module):
+    """(b) inputs a [N,6] and b [N,2,3] -> (y [N,5], z [N,2,3])."""
+
+    def __init__(self):
+        super().__init__()
+        self.fa = torch.nn.Linear(6, 5)
+        self.fb = torch.nn.Linear(6, 5)
+        self.mix = torch.nn.Parameter(torch.randn(2, 3))
+
+    def forward(self, a, b):
+        flat = b.reshape(b.shape[0], 6)
+        y = torch.tanh(self.fa(a)) + self.fb(flat)
+        z = b * self.mix + a[:, 0:3].unsqueeze(1)
+        return y, z
+
+
+class Raising(torch.nn.Module):
+    """Raises at run time when an input is above 1e6: the probe with zeros
+    passes, a later batch makes the engine throw."""
+
+    def forward(self, x):
+        if bool(torch.any(x > 1.0e6)):
+            raise RuntimeError("input value out of range")
+        return x * 2.0
+
+
+class DictOut(torch.nn.Module):
+    """Named outputs through a dict: x [N,4] -> {"double": [N,4],
+    "sum": [N,1]}; no description, so found by the probe."""
+
+    def forward(self, x) -> Dict[str, torch.Tensor]:
+        return {"double": x * 2.0, "sum": x.sum(1, keepdim=True)}
+
+
+def gen_test(outdir):
+    torch.manual_seed(1234)
+
+    single = Single().eval()
+    m = save(single, os.path.join(outdir, "single.pt"),
+             [("x", [16])], [("y", [4])])
+    x = torch.randn(BATCH, 16)
+    with torch.no_grad():
+        y = m(x)
+    write_raw(os.path.join(outdir, "single-in.raw"), [x])
+    write_raw(os.path.join(outdir, "single-out.raw"), [y])
+
+    two = TwoInTwoOut().eval()
+    m = save(two, os.path.join(outdir, "two.pt"),
+             [("a", [6]), ("b", [2, 3])], [("y", [5]), ("z", [2, 3])])
+    a = torch.randn(BATCH, 6)
+    b = torch.randn(BATCH, 2, 3)
+    with torch.no_grad():
+        y, z = m(a, b)
+    # one file per tensor, each [N, ...] contiguous
+    write_raw(os.path.join(outdir, "two-in-a.raw"), [a])
+    write_raw(os.path.join(outdir, "two-in-b.raw"), [b])
+    write_raw(os.path.join(outdir, "two-out-y.raw"), [y])
+    write_raw(os.path.join(outdir, "two-out-z.raw"), [z])
+
+    save(Raising().eval(), os.path.join(outdir, "raising.pt"),
+         [("x", [4])], [("y", [4])])
+
+    torch.jit.save(torch.jit.script(DictOut().eval()),
+                   os.path.join(outdir, "dict.pt"))
+
+    # The same single-input model (same weights) without the description:
+    # outputs are found by a probe forward pass, bad shapes by the model's
+    # own exception.
+    torch.jit.save(torch.jit.script(single),
+                   os.path.join(outdir, "single-nodesc.pt"))
+
+
+def gen_classify(outdir):
+    import torchvision
+
+    for name in ("mobilenet_v3_small", "resnet18"):
+        torch.manual_seed(1234)
+        model = getattr(torchvision.models, name)(weights=None).eval()
+        example = torch.randn(1, 3, 224, 224)
+        with torch.no_grad():
+            save(model, os.path.join(outdir, name + ".pt"),
+                 [("x", [3, 224, 224])], [("logits", [1000])], example)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--outdir", required=True)
+    parser.add_argument("what", choices=("test", "classify"))
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    os.makedirs(args.outdir, exist_ok=True)
+    if args.what == "test":
+        gen_test(args.outdir)
+    else:
+        gen_classify(args.outdir)
+
+
+if __name__ == "__main__":
+    main()
