@@ -58,12 +58,7 @@ gst_gpu_batch_meta_api_get_type (void)
   static const gchar *tags[] = { NULL };
 
   if (g_once_init_enter (&type)) {
-    /* this library is linked statically into the plugin and into test
-     * programs: the second copy in a process reuses the first's type */
-    GType t = g_type_from_name ("GstGpuBatchMetaAPI");
-
-    if (t == 0)
-      t = gst_meta_api_type_register ("GstGpuBatchMetaAPI", tags);
+    GType t = gst_meta_api_type_register ("GstGpuBatchMetaAPI", tags);
 
     g_once_init_leave (&type, t);
   }
@@ -172,13 +167,9 @@ gst_gpu_batch_meta_get_info (void)
   static const GstMetaInfo *info = NULL;
 
   if (g_once_init_enter ((GstMetaInfo **)&info)) {
-    /* reuse the registration of another copy of this library (see above) */
-    const GstMetaInfo *mi = gst_meta_get_info ("GstGpuBatchMeta");
-
-    if (mi == NULL)
-      mi = gst_meta_register (GST_GPU_BATCH_META_API_TYPE, "GstGpuBatchMeta",
-          sizeof (GstGpuBatchMeta), gst_gpu_batch_meta_init,
-          gst_gpu_batch_meta_free, gst_gpu_batch_meta_transform);
+    const GstMetaInfo *mi = gst_meta_register (GST_GPU_BATCH_META_API_TYPE,
+        "GstGpuBatchMeta", sizeof (GstGpuBatchMeta), gst_gpu_batch_meta_init,
+        gst_gpu_batch_meta_free, gst_gpu_batch_meta_transform);
 
     g_once_init_leave ((GstMetaInfo **)&info, (GstMetaInfo *)mi);
   }

@@ -106,11 +106,8 @@ gst_gpu_layout_get_type (void)
   };
 
   if (g_once_init_enter (&type)) {
-    /* the plugin and a test linking this library each hold a copy */
-    GType t = g_type_from_name ("GstGpuLayout");
+    GType t = g_enum_register_static ("GstGpuLayout", values);
 
-    if (!t)
-      t = g_enum_register_static ("GstGpuLayout", values);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -126,11 +123,8 @@ gst_gpu_color_get_type (void)
     { GST_GPU_COLOR_GRAY, "Luma (one channel)", "gray" }, { 0, NULL, NULL } };
 
   if (g_once_init_enter (&type)) {
-    /* the plugin and a test linking this library each hold a copy */
-    GType t = g_type_from_name ("GstGpuColor");
+    GType t = g_enum_register_static ("GstGpuColor", values);
 
-    if (!t)
-      t = g_enum_register_static ("GstGpuColor", values);
     g_once_init_leave (&type, t);
   }
   return type;

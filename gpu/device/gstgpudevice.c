@@ -67,50 +67,11 @@ struct _GstGpuDevice
 #endif
 };
 
-static void gst_gpu_device_class_init (GstGpuDeviceClass *klass);
-static void gst_gpu_device_init (GstGpuDevice *self);
 static void gst_gpu_device_finalize (GObject *object);
 
-static gpointer gst_gpu_device_parent_class = NULL;
-
-static void
-gst_gpu_device_class_intern_init (gpointer klass, gpointer data)
-{
-  gst_gpu_device_parent_class = g_type_class_peek_parent (klass);
-  gst_gpu_device_class_init (klass);
-}
-
-static void
-gst_gpu_device_instance_init (GTypeInstance *instance, gpointer klass)
-{
-  gst_gpu_device_init ((GstGpuDevice *)instance);
-}
-
-/* This library is linked statically into the plugin and into test
- * programs that load the plugin too: the first copy registers the types
- * and the others use them (same code, same layout) instead of failing on
- * a duplicate name. */
-GType
-gst_gpu_device_get_type (void)
-{
-  static gsize type = 0;
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_type_from_name ("GstGpuDevice");
-
+G_DEFINE_TYPE_WITH_CODE (GstGpuDevice, gst_gpu_device, GST_TYPE_OBJECT,
     GST_DEBUG_CATEGORY_INIT (gst_gpu_device_debug, "gpudevice", 0,
-        "gst-gpustream device selection and memory");
-    if (!t) {
-      t = g_type_register_static_simple (GST_TYPE_OBJECT,
-          g_intern_static_string ("GstGpuDevice"), sizeof (GstGpuDeviceClass),
-          gst_gpu_device_class_intern_init, sizeof (GstGpuDevice),
-          gst_gpu_device_instance_init, 0);
-    }
-    g_once_init_leave (&type, t);
-  }
-
-  return type;
-}
+        "gst-gpustream device selection and memory"));
 
 GType
 gst_gpu_device_kind_get_type (void)
@@ -124,11 +85,8 @@ gst_gpu_device_kind_get_type (void)
           { GST_GPU_DEVICE_KIND_CPU, "CPU", "cpu" }, { 0, NULL, NULL } };
 
   if (g_once_init_enter (&type)) {
-    /* See gst_gpu_device_get_type() for why it may exist already. */
-    GType t = g_type_from_name ("GstGpuDeviceKind");
+    GType t = g_enum_register_static ("GstGpuDeviceKind", values);
 
-    if (!t)
-      t = g_enum_register_static ("GstGpuDeviceKind", values);
     g_once_init_leave (&type, t);
   }
 

@@ -27,50 +27,10 @@ struct _GstGpuTensorAllocator
   GstGpuDevice *device;
 };
 
-static void gst_gpu_tensor_allocator_class_init (
-    GstGpuTensorAllocatorClass *klass);
-static void gst_gpu_tensor_allocator_init (GstGpuTensorAllocator *self);
-
-static gpointer gst_gpu_tensor_allocator_parent_class = NULL;
-
-static void
-gst_gpu_tensor_allocator_class_intern_init (gpointer klass, gpointer data)
-{
-  gst_gpu_tensor_allocator_parent_class = g_type_class_peek_parent (klass);
-  gst_gpu_tensor_allocator_class_init (klass);
-}
-
-static void
-gst_gpu_tensor_allocator_instance_init (GTypeInstance *instance, gpointer klass)
-{
-  gst_gpu_tensor_allocator_init ((GstGpuTensorAllocator *)instance);
-}
-
-/* Statically linked into the plugin and into tests that load it: the first
- * copy registers the type, the others reuse it (see gstgpudevice.c). */
-GType
-gst_gpu_tensor_allocator_get_type (void)
-{
-  static gsize type = 0;
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_type_from_name ("GstGpuTensorAllocator");
-
+G_DEFINE_TYPE_WITH_CODE (GstGpuTensorAllocator, gst_gpu_tensor_allocator,
+    GST_TYPE_ALLOCATOR,
     GST_DEBUG_CATEGORY_INIT (gst_gpu_tensor_memory_debug, "gputensormemory", 0,
-        "gst-gpustream tensor memory");
-    if (!t) {
-      t = g_type_register_static_simple (GST_TYPE_ALLOCATOR,
-          g_intern_static_string ("GstGpuTensorAllocator"),
-          sizeof (GstGpuTensorAllocatorClass),
-          gst_gpu_tensor_allocator_class_intern_init,
-          sizeof (GstGpuTensorAllocator),
-          gst_gpu_tensor_allocator_instance_init, 0);
-    }
-    g_once_init_leave (&type, t);
-  }
-
-  return type;
-}
+        "gst-gpustream tensor memory"));
 
 #ifdef HAVE_CUDA
 typedef struct

@@ -9,10 +9,9 @@
 
 #include <string.h>
 
+#include <gmodule.h>
+
 #include "elements/gpuinfer/engines/gstgpuengine.h"
-#ifdef HAVE_TORCH
-#include "elements/gpuinfer/engines/gstgpuenginetorch.h"
-#endif
 
 GQuark
 gst_gpu_engine_error_quark (void)
@@ -20,27 +19,111 @@ gst_gpu_engine_error_quark (void)
   return g_quark_from_static_string ("gst-gpu-engine-error-quark");
 }
 
+/* Engines live in modules of their own (libgstgpustream-engine-NAME.so),
+ * loaded the first time a model needs them: a heavy runtime such as
+ * libtorch then costs nothing to pipelines that never open a model. */
 typedef struct
 {
   const gchar *name;
   const gchar *const *extensions;
-  const GstGpuEngineClass *klass; /* NULL: not in this build */
-  const gchar *missing;           /* why it is not in this build */
+  const gchar *symbol; /* the module's GstGpuEngineClass */
 } GstGpuEngineEntry;
 
 static const gchar *const torch_extensions[]
     = { ".pt", ".pth", ".torchscript", NULL };
 
-/* Known engines, built in or not, so `engine=auto` can say which engine a
+/* Known engines, loadable or not, so `engine=auto` can say which engine a
  * model would need. Add ONNX Runtime / TensorRT entries here. */
 static const GstGpuEngineEntry engines[] = {
-#ifdef HAVE_TORCH
-  { "torch", torch_extensions, &gst_gpu_engine_torch_class, NULL },
-#else
-  { "torch", torch_extensions, NULL,
-      "libtorch was not found when gst-gpustream was built" },
-#endif
+  { "torch", torch_extensions, "gst_gpu_engine_torch_class" },
 };
+
+/* Directories searched for engine modules: GST_GPUSTREAM_ENGINE_PATH
+ * (colon separated, e.g. a build tree), then the install directory. */
+static gchar *
+find_module_file (const gchar *name)
+{
+  const gchar *env = g_getenv ("GST_GPUSTREAM_ENGINE_PATH");
+  gchar *basename
+      = g_strdup_printf ("libgstgpustream-engine-%s.%s", name, G_MODULE_SUFFIX);
+  gchar **dirs = g_strsplit (env ? env : "", G_SEARCHPATH_SEPARATOR_S, -1);
+  gchar *found = NULL;
+  guint i;
+
+  for (i = 0; dirs[i] && !found; i++) {
+    gchar *path;
+
+    if (!*dirs[i])
+      continue;
+    path = g_build_filename (dirs[i], basename, NULL);
+    if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+      found = path;
+    else
+      g_free (path);
+  }
+  if (!found) {
+    gchar *path = g_build_filename (GST_GPU_ENGINE_DIR, basename, NULL);
+
+    if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+      found = path;
+    else
+      g_free (path);
+  }
+  g_strfreev (dirs);
+  g_free (basename);
+  return found;
+}
+
+/* Loads the entry's module once per process; it stays resident. */
+static const GstGpuEngineClass *
+load_engine_class (const GstGpuEngineEntry *entry, GError **error)
+{
+  static GMutex lock;
+  static GHashTable *loaded; /* name -> class */
+  const GstGpuEngineClass *klass;
+  gchar *file = NULL;
+  GModule *module;
+  gpointer symbol = NULL;
+
+  g_mutex_lock (&lock);
+  if (!loaded)
+    loaded = g_hash_table_new (g_str_hash, g_str_equal);
+  klass = g_hash_table_lookup (loaded, entry->name);
+  if (klass)
+    goto out;
+
+  file = find_module_file (entry->name);
+  if (!file) {
+    g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_UNAVAILABLE,
+        "the %s engine is not installed: no libgstgpustream-engine-%s in "
+        "GST_GPUSTREAM_ENGINE_PATH or %s (was it built without its "
+        "runtime?)",
+        entry->name, entry->name, GST_GPU_ENGINE_DIR);
+    goto out;
+  }
+  module = g_module_open (file, G_MODULE_BIND_LOCAL);
+  if (!module) {
+    g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_UNAVAILABLE,
+        "could not load the %s engine from '%s': %s", entry->name, file,
+        g_module_error ());
+    goto out;
+  }
+  if (!g_module_symbol (module, entry->symbol, &symbol) || !symbol) {
+    g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_UNAVAILABLE,
+        "'%s' is not a %s engine module (no %s)", file, entry->name,
+        entry->symbol);
+    g_module_close (module);
+    goto out;
+  }
+  g_module_make_resident (module);
+  klass = symbol;
+  g_hash_table_insert (loaded, (gpointer)entry->name, (gpointer)klass);
+
+out:
+  g_mutex_unlock (&lock);
+  g_free (file);
+  return klass;
+}
 
 static const GstGpuEngineEntry *
 find_entry_by_name (const gchar *name)
@@ -78,11 +161,14 @@ gst_gpu_engine_list_available (void)
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (engines); i++) {
-    if (!engines[i].klass)
-      continue;
-    if (s->len)
-      g_string_append (s, ", ");
-    g_string_append (s, engines[i].name);
+    gchar *file = find_module_file (engines[i].name);
+
+    if (file) {
+      if (s->len)
+        g_string_append (s, ", ");
+      g_string_append (s, engines[i].name);
+    }
+    g_free (file);
   }
   if (!s->len)
     g_string_append (s, "none");
@@ -94,6 +180,7 @@ gst_gpu_engine_open (const gchar *engine_name, const gchar *model_path,
     const GstGpuEngineDevice *device, GError **error)
 {
   const GstGpuEngineEntry *entry;
+  const GstGpuEngineClass *klass;
   GstGpuEngine *engine = NULL;
   gchar *available = NULL;
 
@@ -125,20 +212,20 @@ gst_gpu_engine_open (const gchar *engine_name, const gchar *model_path,
       goto out;
     }
   }
-  if (!entry->klass) {
-    g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_UNAVAILABLE,
-        "model '%s' needs the %s engine, which this build lacks: %s",
-        model_path, entry->name, entry->missing);
-    goto out;
-  }
   if (!g_file_test (model_path, G_FILE_TEST_IS_REGULAR)) {
     g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL,
         "model file '%s' does not exist or is not a regular file", model_path);
     goto out;
   }
 
-  engine = g_malloc0 (entry->klass->instance_size);
-  engine->klass = entry->klass;
+  klass = load_engine_class (entry, error);
+  if (!klass) {
+    g_prefix_error (error, "model '%s': ", model_path);
+    goto out;
+  }
+
+  engine = g_malloc0 (klass->instance_size);
+  engine->klass = klass;
   engine->model_path = g_strdup (model_path);
   engine->device = *device;
   if (!engine->klass->open (engine, error)) {

@@ -2,7 +2,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The TorchScript engine (libtorch), implemented in gstgpuenginetorch.cpp.
- * Only built when libtorch was found (HAVE_TORCH).
+ * Built as the module libgstgpustream-engine-torch when libtorch was found;
+ * gstgpuengine.c loads it the first time a TorchScript model is opened.
  */
 #pragma once
 

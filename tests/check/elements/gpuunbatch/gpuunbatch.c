@@ -1444,10 +1444,6 @@ GST_START_TEST (test_pipeline_round_trip_reaches_eos)
 
 GST_END_TEST;
 
-/* The plugin links libtorch (gpuinfer), whose exit-time destructors take
- * seconds in every forked test process. A test that got here has passed and
- * reported its result, so its process leaves without them. Not in
- * CK_FORK=no mode, where this process runs every test. */
 /* What the video round trip saw on one sink. Written from streaming
  * threads, checked by the test thread: a check failing in a streaming
  * thread would not be reported cleanly. */
@@ -1579,30 +1575,13 @@ GST_START_TEST (test_pipeline_gpubatch_round_trip)
 
 GST_END_TEST;
 
-static void
-leave_forked_test (void)
-{
-  if (g_strcmp0 (g_getenv ("CK_FORK"), "no") != 0) {
-    fflush (NULL);
-    _exit (EXIT_SUCCESS);
-  }
-}
-
 static Suite *
 gpuunbatch_suite (void)
 {
   Suite *s = suite_create ("gpuunbatch");
   TCase *tc = tcase_create ("general");
-  GstPlugin *plugin;
-
-  /* load the plugin (and the libraries it links, libtorch among them, which
-   * take seconds) once here rather than in every forked test */
-  plugin = gst_plugin_load_by_name ("gpustream");
-  if (plugin)
-    gst_object_unref (plugin);
 
   suite_add_tcase (s, tc);
-  tcase_add_checked_fixture (tc, NULL, leave_forked_test);
   tcase_add_test (tc, test_round_trip_4_sources);
   tcase_add_test (tc, test_round_trip_16_sources);
   tcase_add_test (tc, test_dropped_and_failed_slots_are_counted_not_pushed);
