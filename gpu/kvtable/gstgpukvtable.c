@@ -816,7 +816,7 @@ gst_gpu_kv_table_erase (
 void
 gst_gpu_kv_table_clear (GstGpuKvTable *table)
 {
-  guint64 s;
+  guint64 slots_per_group, g, s;
   guint i;
 
   g_return_if_fail (table != NULL);
@@ -828,22 +828,31 @@ gst_gpu_kv_table_clear (GstGpuKvTable *table)
       __atomic_store_n (
           &table->counters[GST_GPU_KV_COUNTER_ENTRIES], 0, __ATOMIC_RELAXED);
     g_mutex_unlock (&table->cuda_lock);
-    return;
+    goto out;
   }
 #endif
 
-  /* all stripes, in index order, so a concurrent batch sees the table either
-   * before or after the clear in each group */
-  for (i = 0; i <= table->stripe_mask; i++)
-    pthread_mutex_lock (&table->stripes[i].lock);
-  /* relaxed atomic stores: gst_gpu_kv_hint() reads fingerprints without a
-   * lock */
-  for (s = 0; s < table->n_slots / 8; s++)
-    __atomic_store_n ((guint64 *)table->fps + s, 0, __ATOMIC_RELAXED);
+  /* One stripe at a time: a concurrent batch sees each group either before
+   * or after the clear. The fingerprints are zeroed with relaxed atomic
+   * stores because gst_gpu_kv_hint_match() reads them without a lock. */
+  slots_per_group
+      = (guint64)table->geom.group_buckets * GST_GPU_KV_BUCKET_SLOTS;
   for (i = 0; i <= table->stripe_mask; i++) {
+    pthread_mutex_lock (&table->stripes[i].lock);
+    for (g = i; g < table->geom.n_groups; g += table->stripe_mask + 1) {
+      guint64 *words = (guint64 *)(table->fps + g * slots_per_group);
+
+      for (s = 0; s < slots_per_group / 8; s++)
+        __atomic_store_n (&words[s], 0, __ATOMIC_RELAXED);
+    }
     table->stripes[i].entries = 0;
     pthread_mutex_unlock (&table->stripes[i].lock);
   }
+
+#ifdef GST_GPU_KV_WITH_CUDA
+out:
+#endif
+  return;
 }
 
 void

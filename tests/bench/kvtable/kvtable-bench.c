@@ -58,8 +58,9 @@ splitmix (guint64 *state)
 
 /* Keys for a run: with probability hit% a loaded key (uniform in
  * [0, n_loaded)), else a fresh key never loaded (distinct, scattered: an odd
- * multiplier permutes the 32-bit range, so no store sees them in order). The insert runs make the
- * fresh keys present, so each insert run gets its own fresh range. */
+ * multiplier permutes the 32-bit range, so no store sees them in order).
+ * The insert runs make the fresh keys present, so each insert run gets its
+ * own fresh range. */
 static guint64 *
 make_keys (
     guint n_ops, guint64 n_loaded, guint hit, guint64 fresh_base, guint64 seed)
@@ -195,7 +196,7 @@ bench_table (const Workload *w, Results *r)
   return TRUE;
 }
 
-/* --- GHashTable baseline --------------------------------------------------- */
+/* --- GHashTable baseline ------------------------------------------------ */
 
 typedef struct
 {
@@ -282,7 +283,7 @@ bench_ghash (const Workload *w, Results *r)
   g_free (g.arena);
 }
 
-/* --- Redis baseline -------------------------------------------------------- */
+/* --- Redis baseline ----------------------------------------------------- */
 
 typedef struct
 {
@@ -392,7 +393,7 @@ redis_run (RedisServer *rs, const guint64 *ids, guint n_ops, gboolean insert,
   return n_ops / (now_s () - t0);
 }
 
-/* --- report ---------------------------------------------------------------- */
+/* --- report ------------------------------------------------------------- */
 
 static void
 print_row (
