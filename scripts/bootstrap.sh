@@ -66,7 +66,12 @@ setup_build() {
 run_demo() {
   local dir=${BUILD_DIR:-build}
   setup_build "$dir" -Dcuda="$(cuda_option)"
-  GST_PLUGIN_PATH_1_0="$dir" "$dir/examples/gpustream-demo"
+  local abs
+  abs=$(cd "$dir" && pwd)
+  # plugin and TorchScript engine module straight from the build tree
+  GST_PLUGIN_PATH_1_0="$abs/gst/plugin" \
+    GST_GPUSTREAM_ENGINE_PATH="$abs/elements/gpuinfer" \
+    "$abs/examples/gpustream-demo"
 }
 
 run_tests() {

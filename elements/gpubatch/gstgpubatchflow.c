@@ -171,7 +171,6 @@ gst_gpu_batch_reserve (GstGpuBatch *self, GstGpuBatchPad *pad,
   guint slot;
 
   GST_GPU_BATCH_LOCK (self);
-  self->items_in++;
 
   for (;;) {
     gdouble cap = self->eff_capacity;
@@ -216,6 +215,7 @@ gst_gpu_batch_reserve (GstGpuBatch *self, GstGpuBatchPad *pad,
     } else if (self->held >= cap) {
       if (self->overflow == GST_GPU_BATCH_OVERFLOW_DROP_NEWEST
           || !drop_oldest_locked (self)) {
+        self->items_in++;
         self->items_dropped++;
         GST_LOG_OBJECT (pad, "overflow: dropping the arriving item");
         ret = GST_GPU_BATCH_FLOW_DROPPED;
@@ -294,6 +294,7 @@ gst_gpu_batch_reserve (GstGpuBatch *self, GstGpuBatchPad *pad,
     g_cond_broadcast (&self->item_add); /* new deadline */
   }
   self->held++;
+  self->items_in++;
   if (batch->n_reserved >= MIN (self->target, self->n_slots))
     close_filling_locked (self);
 
@@ -730,15 +731,21 @@ gst_gpu_batch_pad_flush_stop (
   GST_GPU_BATCH_UNLOCK (self);
 
   if (forward) {
+    gboolean restart;
+
     gst_pad_push_event (self->srcpad, gst_event_ref (event));
     GST_GPU_BATCH_LOCK (self);
-    self->srcresult = GST_FLOW_OK;
+    /* a deactivated source pad stays stopped */
+    restart = self->src_active;
+    if (restart)
+      self->srcresult = GST_FLOW_OK;
     self->eos = FALSE;
     self->need_segment = TRUE;
     g_cond_broadcast (&self->item_del);
     GST_GPU_BATCH_UNLOCK (self);
-    gst_pad_start_task (
-        self->srcpad, (GstTaskFunction)gst_gpu_batch_loop, self->srcpad, NULL);
+    if (restart)
+      gst_pad_start_task (self->srcpad, (GstTaskFunction)gst_gpu_batch_loop,
+          self->srcpad, NULL);
   }
 }
 
@@ -969,6 +976,7 @@ gst_gpu_batch_src_activate_mode (
     goto out;
 
   GST_GPU_BATCH_LOCK (self);
+  self->src_active = active;
   if (active) {
     self->srcresult = GST_FLOW_OK;
     self->eos = FALSE;

@@ -146,6 +146,7 @@ struct _GstGpuBatch
   GstClockTime pause_start;
 
   GstFlowReturn srcresult;
+  gboolean src_active;
   guint n_flushing_pads;
   guint n_sinkpads;
   guint n_eos_pads;

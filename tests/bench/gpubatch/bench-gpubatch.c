@@ -64,10 +64,10 @@ per_item (const gchar *middle)
 }
 
 /* Simulated consumer: sleeps a + b*n, plus penalty*(n - k) beyond k. */
-#define COST_A_US 2000
-#define COST_B_US 200
+#define COST_A_US 8000
+#define COST_B_US 800
 #define COST_K 5
-#define COST_PENALTY_US 4000
+#define COST_PENALTY_US 16000
 
 static GstPadProbeReturn
 consumer_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
@@ -128,7 +128,7 @@ main (int argc, char **argv)
 {
   gdouble direct, queue, batch, best = 0, adaptive;
   guint n, best_n = 0, target = 0;
-  const guint n_items = 1200;
+  const guint n_items = 1500;
 
   gst_init (&argc, &argv);
 

@@ -1461,14 +1461,4 @@ gpubatch_suite (void)
   return s;
 }
 
-/* The plugin links large libraries (libtorch for gpuinfer): forking a
- * process that mapped them costs seconds per test on a 2-core machine, so
- * the tests run in one process unless CK_FORK says otherwise. Every test
- * joins its threads and returns its elements to NULL. */
-int
-main (int argc, char **argv)
-{
-  g_setenv ("CK_FORK", "no", FALSE);
-  gst_check_init (&argc, &argv);
-  return gst_check_run_suite (gpubatch_suite (), "gpubatch", __FILE__);
-}
+GST_CHECK_MAIN (gpubatch);
