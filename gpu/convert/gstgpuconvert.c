@@ -8,7 +8,9 @@
  *   cuda  the device is CUDA: one fused kernel per item (convert.cu)
  *   orc   no scaling, packed 8-bit RGB family or GRAY8 in, float32 out, and
  *         a channel arrangement one of the ORC programs covers
- *   c     everything else: one fused pass per item over the output pixels
+ *   c     everything else: one pass per item over strips of output
+ *         columns, scaling separably (source rows blended horizontally
+ *         once, then vertically per output row)
  *
  * All variants run the per-pixel math of gstgpuconvertmath.h; the plain C
  * variant is the reference the tests check every other one against.
@@ -62,6 +64,7 @@ struct _GstGpuVideoConvert
   GstGpuDevice *device;
   const GstGpuConvertOps *ops;
   gboolean scaled;
+  gboolean widened; /* more output than input columns */
 
   /* bilinear tables, one entry per output column / row */
   gint32 *x0, *x1, *y0, *y1;
@@ -244,60 +247,140 @@ source_from_frame (const GstGpuVideoConvert *convert,
 
 /* --- plain C ------------------------------------------------------------ */
 
-/* The C loop works on chunks of an output row: channel values (scaled and
- * offset) into a small float buffer on the stack, then one store loop per
- * dtype and layout. The stack buffer keeps a plan usable from several
- * threads at once and the hot path free of allocation. */
-#define CHUNK 512
+/* The C loop works on strips of at most CHUNK output columns. Per output
+ * row of a strip, the channel values (scaled and offset) go into a small
+ * float buffer, then one store loop per dtype and layout writes them.
+ *
+ * Scaling is separable: gst_gpu_bilinear_blend () blends along the rows
+ * first (top, bottom) and between them last, so the horizontal blend of one
+ * source row over the strip's columns is computed once, into a row buffer,
+ * and serves every output row that reads that source row (consecutive
+ * output rows share source rows unless the height shrinks by 2 or more).
+ * Two such buffers are kept; an output row is the vertical blend of two of
+ * them. The operations and their order are those of
+ * gst_gpu_convert_pixel () (the CUDA kernel): the results are bit-identical.
+ *
+ * All buffers live on the stack (about 9 KiB), so a plan stays usable from
+ * several threads at once and the hot path does not allocate. */
+#define CHUNK 256
 
-/* Always inlined with constant @format and @color, so every combination
- * gets its own loop without per-pixel switches. The arithmetic is that of
- * gst_gpu_convert_pixel () (the CUDA kernel), operation for operation. */
-static inline void convert_c_chunk (const GstGpuVideoConvert *convert,
-    const GstGpuPixSource *src, gint dy, gint dx0, gint n, gfloat row[3][CHUNK],
+typedef gfloat ChunkRow[3][CHUNK];
+
+/* Horizontal blend of source row @sy over output columns @dx0 .. @dx0 + @n
+ * into @row. Always inlined with constant @format and @color, so every
+ * combination gets its own loop without per-pixel switches. When the width
+ * grows, neighbouring columns read the same source pixels: then the last
+ * two fetched pixels are reused rather than fetched (and for YUV converted)
+ * again. */
+static inline void blend_source_row (const GstGpuVideoConvert *convert,
+    const GstGpuPixSource *src, gint sy, gint dx0, gint n, ChunkRow row,
     const gint format, const gint color) __attribute__ ((always_inline));
 
 static inline void
-convert_c_chunk (const GstGpuVideoConvert *convert, const GstGpuPixSource *src,
-    gint dy, gint dx0, gint n, gfloat row[3][CHUNK], const gint format,
+blend_source_row (const GstGpuVideoConvert *convert, const GstGpuPixSource *src,
+    gint sy, gint dx0, gint n, ChunkRow row, const gint format,
     const gint color)
 {
-  const GstGpuSlotParams *p = &convert->params;
-  const gint channels = color == GST_GPU_COLOR_GRAY ? 1 : 3;
   GstGpuPixSource s = *src;
+  const gint channels = color == GST_GPU_COLOR_GRAY ? 1 : 3;
+  const gint32 *x0 = convert->x0 + dx0, *x1 = convert->x1 + dx0;
+  const gfloat *wx = convert->wx + dx0;
   gint i, ch;
 
   s.format = format;
+  if (!convert->widened) {
+    /* neighbouring columns rarely share source pixels: fetch both */
+    for (i = 0; i < n; i++) {
+      gfloat a[3], b[3];
+
+      gst_gpu_pix_fetch (&s, color, x0[i], sy, a);
+      gst_gpu_pix_fetch (&s, color, x1[i], sy, b);
+      for (ch = 0; ch < channels; ch++)
+        row[ch][i] = gst_gpu_lerp (a[ch], b[ch], wx[i]);
+    }
+  } else {
+    gint32 have0 = -1, have1 = -1; /* source columns held in a and b */
+    gfloat a[3] = { 0 }, b[3] = { 0 };
+
+    for (i = 0; i < n; i++) {
+      if (x0[i] != have0) {
+        if (x0[i] == have1) {
+          for (ch = 0; ch < channels; ch++)
+            a[ch] = b[ch];
+        } else {
+          gst_gpu_pix_fetch (&s, color, x0[i], sy, a);
+        }
+        have0 = x0[i];
+      }
+      if (x1[i] != have1) {
+        gst_gpu_pix_fetch (&s, color, x1[i], sy, b);
+        have1 = x1[i];
+      }
+      for (ch = 0; ch < channels; ch++)
+        row[ch][i] = gst_gpu_lerp (a[ch], b[ch], wx[i]);
+    }
+  }
+}
+
+/* Output row @dy of the strip @dx0 .. @dx0 + @n into @out. @rows holds two
+ * horizontally blended source rows, @held their source row numbers (-1:
+ * none); they carry over from the previous output row of the strip. */
+static inline void convert_c_row (const GstGpuVideoConvert *convert,
+    const GstGpuPixSource *s, gint dy, gint dx0, gint n, ChunkRow rows[2],
+    gint held[2], ChunkRow out, const gint format, const gint color)
+    __attribute__ ((always_inline));
+
+static inline void
+convert_c_row (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
+    gint dy, gint dx0, gint n, ChunkRow rows[2], gint held[2], ChunkRow out,
+    const gint format, const gint color)
+{
+  const GstGpuSlotParams *p = &convert->params;
+  const gint channels = color == GST_GPU_COLOR_GRAY ? 1 : 3;
+  gint32 y0, y1;
+  gfloat wy;
+  gint i, ch, t, b;
+
   if (!convert->scaled) {
     /* weights are all 0: the blend is exactly the first neighbour */
+    GstGpuPixSource direct = *s;
+
+    direct.format = format;
     for (i = 0; i < n; i++) {
       gfloat a[3];
 
-      gst_gpu_pix_fetch (&s, color, dx0 + i, dy, a);
+      gst_gpu_pix_fetch (&direct, color, dx0 + i, dy, a);
       for (ch = 0; ch < channels; ch++)
-        row[ch][i] = a[ch] * p->scale[ch] + p->offset[ch];
+        out[ch][i] = a[ch] * p->scale[ch] + p->offset[ch];
     }
     return;
   }
-  {
-    gint32 y0 = convert->y0[dy], y1 = convert->y1[dy];
-    gfloat wy = convert->wy[dy];
 
-    for (i = 0; i < n; i++) {
-      gint32 x0 = convert->x0[dx0 + i], x1 = convert->x1[dx0 + i];
-      gfloat wx = convert->wx[dx0 + i];
-      gfloat a[3], b[3], c[3], d[3];
-
-      gst_gpu_pix_fetch (&s, color, x0, y0, a);
-      gst_gpu_pix_fetch (&s, color, x1, y0, b);
-      gst_gpu_pix_fetch (&s, color, x0, y1, c);
-      gst_gpu_pix_fetch (&s, color, x1, y1, d);
-      for (ch = 0; ch < channels; ch++) {
-        gfloat v = gst_gpu_bilinear_blend (a[ch], b[ch], c[ch], d[ch], wx, wy);
-
-        row[ch][i] = v * p->scale[ch] + p->offset[ch];
-      }
+  y0 = convert->y0[dy];
+  y1 = convert->y1[dy];
+  wy = convert->wy[dy];
+  /* top row: reuse, else replace the buffer not holding the bottom row */
+  t = held[0] == y0 ? 0 : (held[1] == y0 ? 1 : -1);
+  if (t < 0) {
+    t = held[0] == y1 ? 1 : 0;
+    blend_source_row (convert, s, y0, dx0, n, rows[t], format, color);
+    held[t] = y0;
+  }
+  b = t;
+  if (y1 != y0) {
+    b = 1 - t;
+    if (held[b] != y1) {
+      blend_source_row (convert, s, y1, dx0, n, rows[b], format, color);
+      held[b] = y1;
     }
+  }
+  for (ch = 0; ch < channels; ch++) {
+    const gfloat *top = rows[t][ch], *bot = rows[b][ch];
+    gfloat *o = out[ch];
+    const gfloat scale = p->scale[ch], offset = p->offset[ch];
+
+    for (i = 0; i < n; i++)
+      o[i] = gst_gpu_lerp (top[i], bot[i], wy) * scale + offset;
   }
 }
 
@@ -361,32 +444,46 @@ store_chunk (const GstGpuSlotParams *p, gpointer dst, gint dy, gint dx0, gint n,
   }
 }
 
+/* One strip of output columns, all rows. Always inlined with constant
+ * @format and @color. */
+static inline void convert_c_strip (const GstGpuVideoConvert *convert,
+    const GstGpuPixSource *s, gpointer dst, gint dx0, gint n, const gint format,
+    const gint color) __attribute__ ((always_inline));
+
+static inline void
+convert_c_strip (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
+    gpointer dst, gint dx0, gint n, const gint format, const gint color)
+{
+  const GstGpuSlotParams *p = &convert->params;
+  ChunkRow rows[2], out;
+  gint held[2] = { -1, -1 };
+  gint dy;
+
+  for (dy = 0; dy < p->height; dy++) {
+    convert_c_row (convert, s, dy, dx0, n, rows, held, out, format, color);
+    store_chunk (p, dst, dy, dx0, n, out);
+  }
+}
+
 #define CONVERT_C_FORMAT(fmt)                                                  \
   static void convert_c_##fmt (const GstGpuVideoConvert *convert,              \
       const GstGpuPixSource *s, gpointer dst)                                  \
   {                                                                            \
     const GstGpuSlotParams *p = &convert->params;                              \
-    gfloat row[3][CHUNK];                                                      \
-    gint dy, dx0, n;                                                           \
+    gint dx0, n;                                                               \
                                                                                \
-    for (dy = 0; dy < p->height; dy++) {                                       \
-      for (dx0 = 0; dx0 < p->width; dx0 += n) {                                \
-        n = MIN (CHUNK, p->width - dx0);                                       \
-        switch (p->color) {                                                    \
-          case GST_GPU_COLOR_RGB:                                              \
-            convert_c_chunk (                                                  \
-                convert, s, dy, dx0, n, row, fmt, GST_GPU_COLOR_RGB);          \
-            break;                                                             \
-          case GST_GPU_COLOR_BGR:                                              \
-            convert_c_chunk (                                                  \
-                convert, s, dy, dx0, n, row, fmt, GST_GPU_COLOR_BGR);          \
-            break;                                                             \
-          default:                                                             \
-            convert_c_chunk (                                                  \
-                convert, s, dy, dx0, n, row, fmt, GST_GPU_COLOR_GRAY);         \
-            break;                                                             \
-        }                                                                      \
-        store_chunk (p, dst, dy, dx0, n, row);                                 \
+    for (dx0 = 0; dx0 < p->width; dx0 += n) {                                  \
+      n = MIN (CHUNK, p->width - dx0);                                         \
+      switch (p->color) {                                                      \
+        case GST_GPU_COLOR_RGB:                                                \
+          convert_c_strip (convert, s, dst, dx0, n, fmt, GST_GPU_COLOR_RGB);   \
+          break;                                                               \
+        case GST_GPU_COLOR_BGR:                                                \
+          convert_c_strip (convert, s, dst, dx0, n, fmt, GST_GPU_COLOR_BGR);   \
+          break;                                                               \
+        default:                                                               \
+          convert_c_strip (convert, s, dst, dx0, n, fmt, GST_GPU_COLOR_GRAY);  \
+          break;                                                               \
       }                                                                        \
     }                                                                          \
   }
@@ -726,6 +823,7 @@ plan_init (GstGpuVideoConvert *convert, const GstVideoInfo *in_info,
 
   convert->scaled = (guint)convert->source.width != out->width
                     || (guint)convert->source.height != out->height;
+  convert->widened = out->width > (guint)convert->source.width;
   convert->x0 = g_new (gint32, out->width);
   convert->x1 = g_new (gint32, out->width);
   convert->wx = g_new (gfloat, out->width);

@@ -102,10 +102,33 @@ gst_gpu_yuv_coeffs_init (
   c->pad_ = 0.0f;
 }
 
+/* Bits of 255.0f. */
+#define GST_GPU_BITS_255 0x437f0000
+
+/* The float whose bits are @bits clamped to +0 .. the float whose bits are
+ * @max (positive), without branches, which mispredict on saturating
+ * pixels: a negative float (-0 and -NaN included) gives +0, and floats
+ * without the sign bit order like their bits as integers. */
+GST_GPU_MATH_FUNC int32_t
+gst_gpu_clamp_bits (int32_t bits, int32_t max)
+{
+  bits &= ~(bits >> 31); /* arithmetic shift: all ones when negative */
+  return bits < max ? bits : max;
+}
+
+/* v < 0 ? 0 : (v > 255 ? 255 : v), except that -0 gives +0 (YUV -> RGB
+ * never produces -0: Y - y_off is never -0). */
 GST_GPU_MATH_FUNC float
 gst_gpu_clamp255 (float v)
 {
-  return v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v);
+  union {
+    float f;
+    int32_t i;
+  } u;
+
+  u.f = v;
+  u.i = gst_gpu_clamp_bits (u.i, GST_GPU_BITS_255);
+  return u.f;
 }
 
 GST_GPU_MATH_FUNC void
@@ -239,15 +262,26 @@ gst_gpu_bilinear_coord (
     *w = 0.0f;
 }
 
-/* Blend of four neighbours, weights of the second column / row. */
+/* Linear blend of @a and @b, @w the weight of @b: the one blend step of
+ * bilinear sampling. */
+GST_GPU_MATH_FUNC float
+gst_gpu_lerp (float a, float b, float w)
+{
+  return a + w * (b - a);
+}
+
+/* Blend of four neighbours, weights of the second column / row: along the
+ * rows first, then between them. The separable CPU path (gstgpuconvert.c)
+ * performs the same gst_gpu_lerp () steps in the same order, so its results
+ * are bit-identical to this one. */
 GST_GPU_MATH_FUNC float
 gst_gpu_bilinear_blend (
     float p00, float p01, float p10, float p11, float wx, float wy)
 {
-  float top = p00 + wx * (p01 - p00);
-  float bot = p10 + wx * (p11 - p10);
+  float top = gst_gpu_lerp (p00, p01, wx);
+  float bot = gst_gpu_lerp (p10, p11, wx);
 
-  return top + wy * (bot - top);
+  return gst_gpu_lerp (top, bot, wy);
 }
 
 /* float -> IEEE half, round to nearest even, overflow to infinity. */
@@ -287,8 +321,10 @@ gst_gpu_float_to_half (float f)
   mant = absx & 0x7fffffu;
   h = ((uint32_t)(e - 112) << 10) | (mant >> 13);
   rem = mant & 0x1fffu;
-  if (rem > 0x1000u || (rem == 0x1000u && (h & 1u)))
-    h++;
+  /* +1 when rem is above half (0x1000), or exactly half and h odd; no
+   * branch, whose outcome would be a coin toss on pixel data. A carry out
+   * of the mantissa correctly bumps the exponent. */
+  h += (rem + 0xfffu + (h & 1u)) >> 13;
   return (uint16_t)(sign | h);
 }
 
@@ -296,11 +332,17 @@ gst_gpu_float_to_half (float f)
 GST_GPU_MATH_FUNC uint8_t
 gst_gpu_float_to_u8 (float f)
 {
-  if (!(f > 0.0f))
-    return 0;
-  if (f >= 255.0f)
-    return 255;
-  return (uint8_t)(int)floorf (f + 0.5f);
+  union {
+    float f;
+    int32_t i;
+  } u;
+
+  u.f = f;
+  if (u.i > 0x7f800000) /* NaN with the sign bit clear */
+    u.i = 0;
+  u.i = gst_gpu_clamp_bits (u.i, GST_GPU_BITS_255);
+  /* 0 <= u.f <= 255: truncation is floor, without a libm call */
+  return (uint8_t)(int)(u.f + 0.5f);
 }
 
 /* Element index of (channel c, row y, column x) in a slot of @channels x

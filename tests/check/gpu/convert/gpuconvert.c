@@ -586,6 +586,38 @@ GST_START_TEST (test_reference_matches_golden)
 
 GST_END_TEST;
 
+/* Slots wider than one column strip of the C path (256 columns) and
+ * shrinking or growing in height, so that several strips run and
+ * horizontally blended source rows are reused, skipped and evicted:
+ * still bit-identical to the kernel body and within the golden tolerance. */
+GST_START_TEST (test_reference_wide_slot_matches_kernel_body)
+{
+  static const guint sizes[][2] = { { 600, 7 }, { 530, 60 }, { 9, 60 } };
+  GstVideoFormat format = formats[__i__];
+  GstVideoInfo info;
+  GstVideoFrame frame;
+  GstBuffer *buf;
+  guint s;
+
+  buf = make_frame (&info, format, IN_W, IN_H, 3, 99 + __i__);
+  fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_READ));
+  for (s = 0; s < G_N_ELEMENTS (sizes); s++) {
+    GstGpuVideoSlotFormat out;
+
+    slot_format_init (&out, sizes[s][0], sizes[s][1], GST_GPU_COLOR_RGB,
+        GST_GPU_LAYOUT_NHWC, GST_GPU_DTYPE_FLOAT32);
+    check_kernel_body_against_reference (&frame, &out);
+    check_reference_against_golden (&frame, &out);
+    slot_format_init (&out, sizes[s][0], sizes[s][1], GST_GPU_COLOR_BGR,
+        GST_GPU_LAYOUT_NCHW, GST_GPU_DTYPE_UINT8);
+    check_kernel_body_against_reference (&frame, &out);
+  }
+  gst_video_frame_unmap (&frame);
+  gst_buffer_unref (buf);
+}
+
+GST_END_TEST;
+
 /* Every Y'CbCr matrix and range the plan reads from the caps. */
 GST_START_TEST (test_reference_matches_golden_colorimetry)
 {
@@ -1041,6 +1073,8 @@ gpuconvert_suite (void)
       tc, test_reference_matches_golden, 0, G_N_ELEMENTS (formats));
   tcase_add_loop_test (
       tc, test_kernel_body_matches_reference, 0, G_N_ELEMENTS (formats));
+  tcase_add_loop_test (tc, test_reference_wide_slot_matches_kernel_body, 0,
+      G_N_ELEMENTS (formats));
   tcase_add_loop_test (tc, test_reference_matches_golden_colorimetry, 0, 2);
   tcase_add_test (tc, test_reference_decodes_published_red);
   tcase_add_test (tc, test_orc_unaligned_stride_matches_reference);
