@@ -12,9 +12,8 @@
  * @max_size: largest target (>= @min_size)
  * @window: batches per measurement (>= 1)
  *
- * Starts probing upwards from @min_size: small batches are the cheapest
- * place to start, and the first measurements decide quickly whether larger
- * ones pay off.
+ * Starts sweeping upwards from @min_size: small batches are the cheapest
+ * place to start.
  */
 void
 gst_gpu_batch_adapt_init (
@@ -26,7 +25,9 @@ gst_gpu_batch_adapt_init (
   adapt->max_size = MAX (max_size, adapt->min_size);
   adapt->window = MAX (window, 1);
   adapt->target = adapt->min_size;
-  adapt->state = GST_GPU_BATCH_ADAPT_PROBING;
+  adapt->state = GST_GPU_BATCH_ADAPT_SWEEPING;
+  adapt->best = 0.0;
+  adapt->best_size = adapt->min_size;
   adapt->direction = 1;
   adapt->ref = 0.0;
   adapt->ref_size = adapt->target;
@@ -86,6 +87,27 @@ gst_gpu_batch_adapt_observe (GstGpuBatchAdapt *adapt, gdouble throughput)
 
   if (!(throughput > 0.0))
     goto out;
+
+  if (adapt->state == GST_GPU_BATCH_ADAPT_SWEEPING) {
+    if (throughput > adapt->best * (1.0 + GST_GPU_BATCH_ADAPT_THRESHOLD)) {
+      adapt->best = throughput;
+      adapt->best_size = adapt->target;
+    }
+    if (adapt->target < adapt->max_size) {
+      adapt->target = clamp_size (adapt, (gint64)adapt->target * 2);
+      goto out;
+    }
+    /* swept: refine one item at a time upwards from the best size */
+    adapt->state = GST_GPU_BATCH_ADAPT_PROBING;
+    adapt->direction = 1;
+    adapt->target = adapt->best_size;
+    adapt->ref = adapt->best;
+    adapt->ref_size = adapt->best_size;
+    step (adapt);
+    if (adapt->state == GST_GPU_BATCH_ADAPT_SETTLED)
+      settle (adapt, adapt->best);
+    goto out;
+  }
 
   if (adapt->ref <= 0.0) {
     /* first measurement (or settled without baseline): it becomes the

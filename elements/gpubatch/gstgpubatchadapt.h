@@ -17,15 +17,20 @@ G_BEGIN_DECLS
 #define GST_GPU_BATCH_ADAPT_DEFAULT_WINDOW 4
 
 typedef enum {
-  GST_GPU_BATCH_ADAPT_PROBING, /* moving one step at a time */
-  GST_GPU_BATCH_ADAPT_SETTLED, /* holding; re-probes on a >10% change */
+  GST_GPU_BATCH_ADAPT_SWEEPING, /* measuring min, 2 min, 4 min, ... max */
+  GST_GPU_BATCH_ADAPT_PROBING,  /* moving one step at a time */
+  GST_GPU_BATCH_ADAPT_SETTLED,  /* holding; re-probes on a >10% change */
 } GstGpuBatchAdaptState;
 
 /**
  * GstGpuBatchAdapt:
  *
- * Grow while items/s improves by more than 10 %, step back and settle when
- * it drops by more than 10 %, settle otherwise; once settled, a drop of more
+ * First sweeps the sizes min, 2 min, 4 min, ..., max and keeps the
+ * smallest one no other beats by more than 10 % (throughput curves are not
+ * always unimodal: a CPU engine may switch algorithms at some batch size).
+ * From there, grow one item at a time while items/s improves by more than
+ * 10 %, step back and settle when it drops by more than 10 %, settle
+ * otherwise; once settled, a drop of more
  * than 10 % in two measurements in a row starts shrinking and such a rise
  * starts growing.
  * Not thread-safe: the owner serialises calls.
@@ -46,6 +51,8 @@ typedef struct
   guint64 busy_ns;
   guint n_decisions;
   gint pending; /* settled: direction seen once, or 0 */
+  gdouble best; /* sweeping: best items/s so far, at best_size */
+  guint best_size;
 } GstGpuBatchAdapt;
 
 void gst_gpu_batch_adapt_init (

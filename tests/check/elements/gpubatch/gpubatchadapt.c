@@ -58,6 +58,27 @@ GST_START_TEST (test_adapt_converges_to_budget)
 
 GST_END_TEST;
 
+/* A CPU engine may switch algorithms at some batch size: items/s is flat
+ * from 1 to 8 and five times higher at 16. A local climber settles at 1 or
+ * 2; the sweep finds 16. */
+GST_START_TEST (test_adapt_sweep_finds_non_unimodal_best)
+{
+  GstGpuBatchAdapt adapt;
+  guint i;
+
+  gst_gpu_batch_adapt_init (&adapt, 1, 16, 4);
+  for (i = 0; i < 200; i++) {
+    guint n = gst_gpu_batch_adapt_get_target (&adapt);
+    guint64 cost = n == 16 ? 16 * 6000000 / 5 : n * 6000000;
+
+    gst_gpu_batch_adapt_record (&adapt, n, cost);
+  }
+  fail_unless_equals_int (gst_gpu_batch_adapt_get_target (&adapt), 16);
+  fail_unless (gst_gpu_batch_adapt_is_settled (&adapt));
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_adapt_starts_at_min)
 {
   GstGpuBatchAdapt adapt;
@@ -140,6 +161,7 @@ gpubatchadapt_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_adapt_converges_to_budget);
+  tcase_add_test (tc, test_adapt_sweep_finds_non_unimodal_best);
   tcase_add_test (tc, test_adapt_starts_at_min);
   tcase_add_test (tc, test_adapt_grows_to_max_when_linear_gain);
   tcase_add_test (tc, test_adapt_settles_when_flat);
