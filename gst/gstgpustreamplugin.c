@@ -19,6 +19,7 @@ plugin_init (GstPlugin *plugin)
   ret |= GST_ELEMENT_REGISTER (gpuunbatch, plugin);
   ret |= GST_ELEMENT_REGISTER (gpuinfer, plugin);
   ret |= GST_ELEMENT_REGISTER (gpuoptbin, plugin);
+  ret |= GST_ELEMENT_REGISTER (gpukvcache, plugin);
 
 
   return ret;
