@@ -107,8 +107,6 @@ enum {
   PROP_STATS_INTERVAL,
 };
 
-#define DEFAULT_DEVICE GST_GPU_DEVICE_KIND_AUTO
-#define DEFAULT_DEVICE_ID -1
 #define DEFAULT_MIN_BATCH_SIZE 1
 #define DEFAULT_MAX_BATCH_SIZE 8
 #define MAX_BATCH_SIZE_LIMIT 4096
@@ -203,27 +201,8 @@ gst_gpu_batch_class_init (GstGpuBatchClass *klass)
   gobject_class->set_property = gst_gpu_batch_set_property;
   gobject_class->get_property = gst_gpu_batch_get_property;
 
-  /**
-   * GstGpuBatch:device:
-   *
-   * Device to batch on: auto (CUDA when a GPU is usable, else the CPU),
-   * cuda (fails at READY->PAUSED without a GPU) or cpu. Default: auto.
-   */
-  g_object_class_install_property (gobject_class, PROP_DEVICE,
-      g_param_spec_enum ("device", "Device",
-          "Device to batch on: auto picks CUDA when a GPU is usable, cuda "
-          "fails at READY->PAUSED without one (default: auto)",
-          GST_TYPE_GPU_DEVICE_KIND, DEFAULT_DEVICE,
-          rw | GST_PARAM_MUTABLE_READY));
-  /**
-   * GstGpuBatch:device-id:
-   *
-   * CUDA device ordinal, -1 for any. Default: -1.
-   */
-  g_object_class_install_property (gobject_class, PROP_DEVICE_ID,
-      g_param_spec_int ("device-id", "Device ID",
-          "CUDA device ordinal, -1 for any (default: -1)", -1, G_MAXINT,
-          DEFAULT_DEVICE_ID, rw | GST_PARAM_MUTABLE_READY));
+  gst_gpu_device_install_properties (
+      gobject_class, PROP_DEVICE, PROP_DEVICE_ID);
   /**
    * GstGpuBatch:min-batch-size:
    *
@@ -506,8 +485,6 @@ gst_gpu_batch_init (GstGpuBatch *self)
   g_queue_init (&self->ready);
 
   gst_gpu_device_handle_init (&self->device_handle);
-  self->device_handle.kind = DEFAULT_DEVICE;
-  self->device_handle.device_id = DEFAULT_DEVICE_ID;
   self->min_batch = DEFAULT_MIN_BATCH_SIZE;
   self->max_batch = DEFAULT_MAX_BATCH_SIZE;
   self->adaptive = DEFAULT_ADAPTIVE;

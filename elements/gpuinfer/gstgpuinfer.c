@@ -48,8 +48,6 @@ enum {
 };
 
 #define DEFAULT_ENGINE "auto"
-#define DEFAULT_DEVICE GST_GPU_DEVICE_KIND_AUTO
-#define DEFAULT_DEVICE_ID -1
 #define DEFAULT_STATS_INTERVAL 0
 
 #define TENSORS_CAPS                                                           \
@@ -180,30 +178,8 @@ gst_gpu_infer_class_init (GstGpuInferClass *klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
               | GST_PARAM_MUTABLE_READY));
 
-  /**
-   * GstGpuInfer:device:
-   *
-   * Where the model runs: auto (CUDA when usable, else CPU), cuda, cpu.
-   * Default: auto.
-   */
-  g_object_class_install_property (gobject_class, PROP_DEVICE,
-      g_param_spec_enum ("device", "Device",
-          "Where the model runs (cuda fails at READY->PAUSED without a GPU "
-          "or with a CPU-only libtorch)",
-          GST_TYPE_GPU_DEVICE_KIND, DEFAULT_DEVICE,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-              | GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstGpuInfer:device-id:
-   *
-   * CUDA device ordinal, -1 for any. Default: -1.
-   */
-  g_object_class_install_property (gobject_class, PROP_DEVICE_ID,
-      g_param_spec_int ("device-id", "Device ID",
-          "CUDA device ordinal (-1: any)", -1, G_MAXINT16, DEFAULT_DEVICE_ID,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-              | GST_PARAM_MUTABLE_READY));
+  gst_gpu_device_install_properties (
+      gobject_class, PROP_DEVICE, PROP_DEVICE_ID);
 
   /**
    * GstGpuInfer:input-names:
@@ -297,8 +273,6 @@ gst_gpu_infer_init (GstGpuInfer *self)
 
   self->engine_name = g_strdup (DEFAULT_ENGINE);
   gst_gpu_device_handle_init (&self->device_handle);
-  self->device_handle.kind = DEFAULT_DEVICE;
-  self->device_handle.device_id = DEFAULT_DEVICE_ID;
   self->stats_interval = DEFAULT_STATS_INTERVAL;
   g_mutex_init (&self->stats_lock);
   gst_gpu_latency_histogram_reset (&self->latency);

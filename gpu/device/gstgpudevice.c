@@ -365,7 +365,8 @@ gst_gpu_device_install_properties (
    */
   g_object_class_install_property (klass, prop_device,
       g_param_spec_enum ("device", "Device",
-          "Compute device: auto (CUDA if usable, else CPU), cuda or cpu",
+          "Compute device: auto (CUDA if usable, else CPU), cuda (fails at "
+          "READY->PAUSED without a usable GPU) or cpu (default: auto)",
           GST_TYPE_GPU_DEVICE_KIND, GST_GPU_DEVICE_KIND_AUTO,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
               | GST_PARAM_MUTABLE_READY));
@@ -377,7 +378,7 @@ gst_gpu_device_install_properties (
    */
   g_object_class_install_property (klass, prop_device_id,
       g_param_spec_int ("device-id", "Device ID",
-          "CUDA device ordinal, -1 for any", -1, G_MAXINT, -1,
+          "CUDA device ordinal, -1 for any (default: -1)", -1, G_MAXINT, -1,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
               | GST_PARAM_MUTABLE_READY));
 
