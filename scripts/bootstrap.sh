@@ -88,6 +88,12 @@ run_tests() {
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     meson test -C "$asan_dir" --print-errorlogs --num-processes 2 \
     --timeout-multiplier 3 --no-suite format
+
+  # meson stops the script on any failure, so reaching here means none
+  local passed
+  passed=$(cat "$dir/meson-logs/testlog.json" \
+    "$asan_dir/meson-logs/testlog.json" | grep -c '"result": "OK"')
+  echo "tests: $passed passed, 0 failed"
 }
 
 case "${1:-}" in
