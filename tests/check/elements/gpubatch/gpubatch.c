@@ -305,6 +305,44 @@ GST_START_TEST (test_full_batch_flush)
 
 GST_END_TEST;
 
+/* A pad's input size changes mid-stream: the new frames are scaled into
+ * the same slot shape, the batch caps stay as negotiated. */
+GST_START_TEST (test_caps_change_mid_stream_keeps_batch_shape)
+{
+  GstHarness *h = batch_harness ("max-batch-size=2 adaptive=false "
+                                 "max-latency=0 width=4 height=4",
+      GRAY_CAPS);
+  GstVideoInfo big;
+  GstGpuBatchMeta *meta;
+  GstCaps *caps;
+  GstBuffer *out;
+
+  fail_unless_equals_int (
+      gst_harness_push (h, gray_buffer (0, 0)), GST_FLOW_OK);
+  gst_harness_set_src_caps_str (
+      h, "video/x-raw, format=GRAY8, width=8, height=6, framerate=25/1");
+  gst_video_info_set_format (&big, GST_VIDEO_FORMAT_GRAY8, 8, 6);
+  fail_unless_equals_int (
+      gst_harness_push (h, video_buffer (&big, 1, GST_SECOND)), GST_FLOW_OK);
+
+  out = gst_harness_pull (h);
+  meta = batch_meta (out);
+  fail_unless_equals_int (meta->n_valid, 2);
+  fail_unless_equals_int (meta->slots[0].width, 4);
+  fail_unless_equals_int (meta->slots[1].width, 8);
+  fail_unless_equals_int (meta->slots[1].height, 6);
+  fail_unless_equals_int (gst_buffer_get_size (out), 2 * 3 * 4 * 4 * 4);
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless_equals_string (
+      gst_structure_get_string (gst_caps_get_structure (caps, 0), "dimensions"),
+      "4:4:3:2");
+  gst_caps_unref (caps);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_output_caps_nchw)
 {
   GstHarness *h = batch_harness ("max-batch-size=5 adaptive=false "
@@ -1450,6 +1488,7 @@ gpubatch_suite (void)
   tcase_add_loop_test (
       tc, test_video_scaling_matches_reference, 0, G_N_ELEMENTS (formats));
   tcase_add_test (tc, test_layout_nhwc_is_nchw_transposed);
+  tcase_add_test (tc, test_caps_change_mid_stream_keeps_batch_shape);
   tcase_add_test (tc, test_overflow_drop_newest);
   tcase_add_test (tc, test_overflow_drop_oldest);
   tcase_add_test (tc, test_overflow_block_loses_nothing);
