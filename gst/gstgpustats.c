@@ -557,3 +557,24 @@ clear_clock:
   }
   gst_clear_object (&timer->clock);
 }
+
+/**
+ * gst_gpu_stats_install_interval_property:
+ * @klass: the element class
+ * @prop_id: the element's id for the property
+ *
+ * <element>:stats-interval: post the `stats` structure as an element message
+ * (named "<element>-stats") every this many nanoseconds; 0 (the default)
+ * posts nothing. Takes effect at the next READY->PAUSED.
+ */
+void
+gst_gpu_stats_install_interval_property (GObjectClass *klass, guint prop_id)
+{
+  g_object_class_install_property (klass, prop_id,
+      g_param_spec_uint64 ("stats-interval", "Stats interval",
+          "Post the stats as an element message every this many ns, 0 = off "
+          "(default: 0)",
+          0, G_MAXUINT64, 0,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+              | GST_PARAM_MUTABLE_READY));
+}

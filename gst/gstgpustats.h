@@ -96,6 +96,10 @@ typedef struct
 
 void gst_gpu_stats_timer_start (GstGpuStatsTimer *timer, GstElement *element,
     GstClockTime interval, GstGpuStatsFunc func);
+/* Installs the `stats-interval` property (guint64 ns, default 0 = off)
+ * whose value elements pass to gst_gpu_stats_timer_start(). */
+void gst_gpu_stats_install_interval_property (
+    GObjectClass *klass, guint prop_id);
 void gst_gpu_stats_timer_stop (GstGpuStatsTimer *timer);
 
 G_END_DECLS

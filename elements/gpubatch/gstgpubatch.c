@@ -128,7 +128,6 @@ enum {
 #define DEFAULT_RESUME_THRESHOLD 0.5
 #define DEFAULT_OVERFLOW GST_GPU_BATCH_OVERFLOW_BLOCK
 #define DEFAULT_MEMORY_LIMIT 0
-#define DEFAULT_STATS_INTERVAL 0
 
 #define VIDEO_CAPS(feature)                                                    \
   "video/x-raw" feature ", format = (string) " GST_GPU_CONVERT_VIDEO_FORMATS   \
@@ -443,18 +442,7 @@ gst_gpu_batch_class_init (GstGpuBatchClass *klass)
           "Counters, latency percentiles (us), throughput (items/s), "
           "backpressure and device of the element (read-only)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-  /**
-   * GstGpuBatch:stats-interval:
-   *
-   * Post the stats as an element message every this many ns; 0 = never.
-   * Default: 0.
-   */
-  g_object_class_install_property (gobject_class, PROP_STATS_INTERVAL,
-      g_param_spec_uint64 ("stats-interval", "Stats interval",
-          "Post the stats as an element message every this many ns, 0 = off "
-          "(default: 0)",
-          0, G_MAXUINT64, DEFAULT_STATS_INTERVAL,
-          rw | GST_PARAM_MUTABLE_READY));
+  gst_gpu_stats_install_interval_property (gobject_class, PROP_STATS_INTERVAL);
 
   gst_element_class_add_static_pad_template_with_gtype (
       element_class, &sink_template, GST_TYPE_GPU_BATCH_PAD);
@@ -506,7 +494,6 @@ gst_gpu_batch_init (GstGpuBatch *self)
   self->resume_threshold = DEFAULT_RESUME_THRESHOLD;
   self->overflow = DEFAULT_OVERFLOW;
   self->memory_limit = DEFAULT_MEMORY_LIMIT;
-  self->stats_interval = DEFAULT_STATS_INTERVAL;
 
   self->srcresult = GST_FLOW_FLUSHING;
   self->item_duration = GST_CLOCK_TIME_NONE;

@@ -48,7 +48,6 @@ enum {
 };
 
 #define DEFAULT_ENGINE "auto"
-#define DEFAULT_STATS_INTERVAL 0
 
 #define TENSORS_CAPS                                                           \
   GST_GPU_TENSORS_MEDIA_TYPE                                                   \
@@ -229,18 +228,7 @@ gst_gpu_infer_class_init (GstGpuInferClass *klass)
           "Inference statistics (see docs/gpuinfer.md)", GST_TYPE_STRUCTURE,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
-  /**
-   * GstGpuInfer:stats-interval:
-   *
-   * Period in nanoseconds of the "gpuinfer-stats" element message; 0
-   * disables it. Default: 0.
-   */
-  g_object_class_install_property (gobject_class, PROP_STATS_INTERVAL,
-      g_param_spec_uint64 ("stats-interval", "Stats interval",
-          "Period of the gpuinfer-stats element message in ns (0: off)", 0,
-          G_MAXUINT64, DEFAULT_STATS_INTERVAL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-              | GST_PARAM_MUTABLE_READY));
+  gst_gpu_stats_install_interval_property (gobject_class, PROP_STATS_INTERVAL);
 
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_gpu_infer_change_state);
   element_class->set_context = GST_DEBUG_FUNCPTR (gst_gpu_infer_set_context);
@@ -273,7 +261,6 @@ gst_gpu_infer_init (GstGpuInfer *self)
 
   self->engine_name = g_strdup (DEFAULT_ENGINE);
   gst_gpu_device_handle_init (&self->device_handle);
-  self->stats_interval = DEFAULT_STATS_INTERVAL;
   g_mutex_init (&self->stats_lock);
   gst_gpu_latency_histogram_reset (&self->latency);
   gst_gpu_throughput_meter_reset (&self->throughput, 10);

@@ -44,7 +44,6 @@ GST_DEBUG_CATEGORY (gst_gpu_kv_cache_debug);
 #define DEFAULT_VALUE_SIZE 0
 #define DEFAULT_EVICTION GST_GPU_KV_EVICTION_LRU
 #define DEFAULT_TTL 0
-#define DEFAULT_STATS_INTERVAL 0
 #define DEFAULT_REDIS_TTL 0
 #define DEFAULT_REDIS_TIMEOUT 100
 
@@ -273,16 +272,7 @@ gst_gpu_kv_cache_class_init (GstGpuKvCacheClass *klass)
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Stats", "Cache counters",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-  /**
-   * GstGpuKvCache:stats-interval:
-   *
-   * Post the stats as an element message every this many ns; 0 disables.
-   * Default: 0.
-   */
-  g_object_class_install_property (gobject_class, PROP_STATS_INTERVAL,
-      g_param_spec_uint64 ("stats-interval", "Stats interval",
-          "Stats message period in ns (0: off)", 0, G_MAXUINT64,
-          DEFAULT_STATS_INTERVAL, rw_ready));
+  gst_gpu_stats_install_interval_property (gobject_class, PROP_STATS_INTERVAL);
   /**
    * GstGpuKvCache:backing-store:
    *
@@ -342,7 +332,6 @@ gst_gpu_kv_cache_init (GstGpuKvCache *self)
   self->value_size = DEFAULT_VALUE_SIZE;
   self->eviction = DEFAULT_EVICTION;
   self->ttl = DEFAULT_TTL;
-  self->stats_interval = DEFAULT_STATS_INTERVAL;
   self->redis_ttl = DEFAULT_REDIS_TTL;
   self->redis_timeout = DEFAULT_REDIS_TIMEOUT;
   gst_gpu_device_handle_init (&self->device_handle);

@@ -52,7 +52,6 @@
 GST_DEBUG_CATEGORY_STATIC (gst_gpu_unbatch_debug);
 #define GST_CAT_DEFAULT gst_gpu_unbatch_debug
 
-#define DEFAULT_STATS_INTERVAL 0
 
 enum {
   PROP_0,
@@ -218,20 +217,7 @@ gst_gpu_unbatch_class_init (GstGpuUnbatchClass *klass)
           "items-dropped, items-failed, batches, per-pad counts)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
-  /**
-   * GstGpuUnbatch:stats-interval:
-   *
-   * Period, in nanoseconds, at which the `stats` structure is posted as an
-   * element message named `gpuunbatch-stats`. 0 (the default) posts
-   * nothing. Takes effect at the next READY->PAUSED.
-   */
-  g_object_class_install_property (gobject_class, PROP_STATS_INTERVAL,
-      g_param_spec_uint64 ("stats-interval", "Stats interval",
-          "Period of the gpuunbatch-stats element message in nanoseconds "
-          "(0 = never)",
-          0, G_MAXUINT64, DEFAULT_STATS_INTERVAL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-              | GST_PARAM_MUTABLE_READY));
+  gst_gpu_stats_install_interval_property (gobject_class, PROP_STATS_INTERVAL);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template_with_gtype (
@@ -269,7 +255,6 @@ gst_gpu_unbatch_init (GstGpuUnbatch *self)
   self->flow_combiner = gst_flow_combiner_new ();
   gst_gpu_tensors_config_init (&self->config);
   gst_gpu_throughput_meter_reset (&self->throughput, 10);
-  self->stats_interval = DEFAULT_STATS_INTERVAL;
 }
 
 /* Thread of the last unref; no lock, nothing else holds the element. */
