@@ -45,6 +45,74 @@ batch_complete (const GstGpuBatchBuf *batch)
   return batch->n_written == batch->n_reserved;
 }
 
+/* Moves @count written items from slot @from of @src to slot @to of @dst,
+ * data and description; the two ranges must not overlap. */
+static gboolean
+slots_move (GstGpuBatch *self, GstGpuBatchBuf *dst, guint to,
+    GstGpuBatchBuf *src, guint from, guint count)
+{
+  gsize size = self->item_size;
+
+  if (!gst_gpu_device_copy (self->device, dst->base + to * size,
+          src->base + from * size, count * size))
+    return FALSE;
+  memcpy (&dst->meta->slots[to], &src->meta->slots[from],
+      count * sizeof (GstGpuBatchSlot));
+  memcpy (
+      &dst->arrivals[to], &src->arrivals[from], count * sizeof (GstClockTime));
+  return TRUE;
+}
+
+/* Tops @batch (just taken from the ready queue) up to the target with the
+ * oldest items of the complete batches behind it, keeping arrival order.
+ * Batches formed before the target grew, or closed early by their
+ * deadline, would otherwise go out small: after the adaptive controller
+ * raises the target, the whole backlog formed at the old size would have
+ * to drain before one batch at the new size could be measured. Copies at
+ * most target - n items, and only while a backlog exists. */
+static void
+batch_top_up_locked (GstGpuBatch *self, GstGpuBatchBuf *batch)
+{
+  GstGpuBatchBuf *next;
+  guint i;
+
+  while (batch->n_reserved < self->target
+         && (next = g_queue_peek_head (&self->ready))
+         && batch_complete (next)) {
+    guint take = MIN (self->target - batch->n_reserved, next->n_reserved);
+    guint rest = next->n_reserved - take;
+
+    if (!slots_move (self, batch, batch->n_reserved, next, 0, take))
+      return;
+    batch->n_reserved += take;
+    batch->n_written += take;
+    next->n_reserved = next->n_written = rest;
+
+    /* close the gap in @next, @take slots at a time so no copy overlaps */
+    for (i = 0; i < rest; i += take) {
+      if (!slots_move (self, next, i, next, i + take, MIN (take, rest - i)))
+        goto out_failed;
+    }
+    if (rest > 0) {
+      next->first_arrival = next->arrivals[0];
+      continue;
+    }
+    g_queue_pop_head (&self->ready);
+    batch_free (next);
+  }
+  return;
+
+out_failed:
+  /* the device could not copy: what is left of @next is not trustworthy,
+   * so it goes out marked failed rather than as garbage */
+  for (i = 0; i < next->n_reserved; i++) {
+    if (next->meta->slots[i].status != GST_GPU_SLOT_STATUS_FAILED) {
+      next->meta->slots[i].status = GST_GPU_SLOT_STATUS_FAILED;
+      self->items_failed++;
+    }
+  }
+}
+
 /* Drops @batch now, or marks it so that its last writer drops it. */
 static void
 batch_discard_locked (GstGpuBatch *self, GstGpuBatchBuf *batch)
@@ -868,6 +936,7 @@ gst_gpu_batch_loop (GstPad *pad)
     head = g_queue_peek_head (&self->ready);
     if (head && batch_complete (head)) {
       batch = g_queue_pop_head (&self->ready);
+      batch_top_up_locked (self, batch);
       break;
     }
     if (!head && !self->filling && self->eos)

@@ -899,6 +899,46 @@ gst_gpu_device_synchronize (GstGpuDevice *device)
 }
 
 /**
+ * gst_gpu_device_copy:
+ * @device: a device
+ * @dst: destination in the device's tensor memory (a host pointer on the
+ *   CPU, a CUdeviceptr on CUDA, as mapped with GST_MAP_GPU_DEVICE)
+ * @src: source in the same memory; must not overlap @dst
+ * @size: bytes
+ *
+ * Copies within the device's memory: memcpy on the CPU; on CUDA an
+ * asynchronous device-to-device copy queued on the device's stream, so it
+ * is ordered after earlier work on that stream and complete at the next
+ * gst_gpu_device_synchronize().
+ *
+ * Returns: FALSE when the driver reported an error (logged).
+ */
+gboolean
+gst_gpu_device_copy (
+    GstGpuDevice *device, gpointer dst, gconstpointer src, gsize size)
+{
+  gboolean ret = TRUE;
+
+  g_return_val_if_fail (GST_IS_GPU_DEVICE (device), FALSE);
+
+#ifdef HAVE_CUDA
+  if (device->is_cuda) {
+    ret = gst_cuda_context_push (device->context);
+    if (ret) {
+      ret = GST_GPU_CU_CHECK (
+          GstGpuCuMemcpyDtoDAsync ((CUdeviceptr)(guintptr)dst,
+              (CUdeviceptr)(guintptr)src, size, device->stream));
+      gst_cuda_context_pop (NULL);
+    }
+    return ret;
+  }
+#endif
+
+  memcpy (dst, src, size);
+  return ret;
+}
+
+/**
  * gst_gpu_device_get_kernel:
  * @device: a device
  * @fatbin: embedded fatbin image; its address identifies the module

@@ -121,6 +121,9 @@ gboolean gst_gpu_device_push (GstGpuDevice *device);
 void gst_gpu_device_pop (GstGpuDevice *device);
 gpointer gst_gpu_device_get_stream (GstGpuDevice *device);
 gboolean gst_gpu_device_synchronize (GstGpuDevice *device);
+/* Copies @size bytes within the device's memory (see the .c). */
+gboolean gst_gpu_device_copy (
+    GstGpuDevice *device, gpointer dst, gconstpointer src, gsize size);
 gpointer gst_gpu_device_get_kernel (
     GstGpuDevice *device, const guint8 *fatbin, const gchar *name);
 

@@ -1122,6 +1122,106 @@ GST_START_TEST (test_adaptive_converges_to_best_size)
 
 GST_END_TEST;
 
+/* Holds the first buffer pushed through @pad until gate_open (). */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean entered;
+  gboolean open;
+} Gate;
+
+static GstPadProbeReturn
+gate_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Gate *gate = user_data;
+
+  g_mutex_lock (&gate->lock);
+  gate->entered = TRUE;
+  g_cond_broadcast (&gate->cond);
+  while (!gate->open)
+    g_cond_wait (&gate->cond, &gate->lock);
+  g_mutex_unlock (&gate->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+gate_open (Gate *gate)
+{
+  g_mutex_lock (&gate->lock);
+  while (!gate->entered)
+    g_cond_wait (&gate->cond, &gate->lock);
+  gate->open = TRUE;
+  g_cond_broadcast (&gate->cond);
+  g_mutex_unlock (&gate->lock);
+}
+
+GST_START_TEST (test_adaptive_backlog_regrouped_when_target_grows)
+{
+  /* While downstream is blocked, 12 items queue up as batches of one (the
+   * sweep starts at 1). Once the sweep has measured 4 batches at 1 and
+   * raised the target to 2, the backlog leaves in batches of 2, not of 1,
+   * with every item's data and description in arrival order. */
+  GstHarness *h = batch_harness ("max-batch-size=4 min-batch-size=1 "
+                                 "adaptive=true max-latency=0",
+      GRAY_CAPS);
+  /* the reference's batches wait in the harness: room for all 12 */
+  GstHarness *ref = batch_harness ("max-batch-size=1 adaptive=false "
+                                   "max-latency=0 capacity=16",
+      GRAY_CAPS);
+  const guint sizes[] = { 1, 1, 1, 1, 2, 2, 2, 2 };
+  Gate gate = { 0 };
+  guint b, i, item = 0;
+
+  g_mutex_init (&gate.lock);
+  g_cond_init (&gate.cond);
+  gst_pad_add_probe (
+      h->sinkpad, GST_PAD_PROBE_TYPE_BUFFER, gate_probe, &gate, NULL);
+  for (i = 0; i < 12; i++) {
+    fail_unless_equals_int (
+        gst_harness_push (h, gray_buffer (i, i * 40 * GST_MSECOND)),
+        GST_FLOW_OK);
+    fail_unless_equals_int (
+        gst_harness_push (ref, gray_buffer (i, i * 40 * GST_MSECOND)),
+        GST_FLOW_OK);
+  }
+  gate_open (&gate);
+
+  for (b = 0; b < G_N_ELEMENTS (sizes); b++) {
+    GstBuffer *out = gst_harness_pull (h);
+    GstGpuBatchMeta *meta = batch_meta (out);
+    GstMapInfo map;
+    gsize item_size = gst_buffer_get_size (out) / meta->n_slots;
+
+    fail_unless_equals_int (meta->n_valid, sizes[b]);
+    gst_buffer_map (out, &map, GST_MAP_READ);
+    for (i = 0; i < meta->n_valid; i++, item++) {
+      GstBuffer *one = gst_harness_pull (ref);
+      GstMapInfo one_map;
+
+      fail_unless_equals_uint64 (meta->slots[i].pts, item * 40 * GST_MSECOND);
+      fail_unless_equals_int (meta->slots[i].status, GST_GPU_SLOT_STATUS_OK);
+      gst_buffer_map (one, &one_map, GST_MAP_READ);
+      fail_unless_equals_int (one_map.size, item_size);
+      fail_unless (
+          memcmp (map.data + i * item_size, one_map.data, item_size) == 0,
+          "batch %u slot %u does not hold item %u", b, i, item);
+      gst_buffer_unmap (one, &one_map);
+      gst_buffer_unref (one);
+    }
+    gst_buffer_unmap (out, &map);
+    gst_buffer_unref (out);
+  }
+  fail_unless_equals_int (item, 12);
+  fail_unless_equals_int (stat_uint (h->element, "target-batch-size"), 4);
+  gst_harness_teardown (h);
+  gst_harness_teardown (ref);
+  g_mutex_clear (&gate.lock);
+  g_cond_clear (&gate.cond);
+}
+
+GST_END_TEST;
+
 /* --- latency, errors ------------------------------------------------------ */
 
 static gboolean
@@ -1495,6 +1595,7 @@ gpubatch_suite (void)
   tcase_add_test (tc, test_memory_limit_caps_capacity);
   tcase_add_test (tc, test_hysteresis_resumes_below_resume_threshold);
   tcase_add_test (tc, test_adaptive_converges_to_best_size);
+  tcase_add_test (tc, test_adaptive_backlog_regrouped_when_target_grows);
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_caps_rejects_audio_on_video_batch);
   tcase_add_test (tc, test_caps_rejects_channel_mismatch);

@@ -285,6 +285,39 @@ GST_START_TEST (test_mock_allocator_staging_round_trip)
 
 GST_END_TEST;
 
+GST_START_TEST (test_mock_copy_within_device_memory)
+{
+  Fixture f;
+  GstAllocator *allocator;
+  GstAllocationParams params;
+  GstMemory *mem;
+  GstMapInfo info;
+  gsize i;
+
+  fixture_acquire (&f, "copy-element", GST_GPU_DEVICE_KIND_CUDA);
+  allocator = gst_gpu_device_get_allocator (f.device);
+  gst_gpu_device_get_allocation_params (f.device, &params);
+  mem = gst_allocator_alloc (allocator, 512, &params);
+  fail_unless (
+      gst_memory_map (mem, &info, GST_MAP_READWRITE | GST_MAP_GPU_DEVICE));
+  for (i = 0; i < 256; i++)
+    info.data[i] = (guint8)i;
+  memset (info.data + 256, 0, 256);
+  /* the mock refuses driver calls made without the context pushed */
+  fail_unless (gst_gpu_device_copy (f.device, info.data + 256, info.data, 256));
+  fail_unless (gst_gpu_device_synchronize (f.device));
+  for (i = 0; i < 256; i++)
+    fail_unless_equals_int (info.data[256 + i], (guint8)i);
+  gst_memory_unmap (mem, &info);
+
+  gst_memory_unref (mem);
+  gst_object_unref (allocator);
+  fixture_release (&f);
+  assert_driver_clean ();
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_mock_buffer_region_shares_device_memory)
 {
   Fixture f;
@@ -429,6 +462,7 @@ gpudevice_cuda_suite (void)
   tcase_add_test (tc, test_mock_cuda_fails_on_missing_device_id);
   tcase_add_test (tc, test_mock_memory_info_from_driver);
   tcase_add_test (tc, test_mock_allocator_staging_round_trip);
+  tcase_add_test (tc, test_mock_copy_within_device_memory);
   tcase_add_test (tc, test_mock_buffer_region_shares_device_memory);
   tcase_add_test (tc, test_mock_pool_holds_tensor_memory);
   tcase_add_test (tc, test_mock_kernel_loaded_once_and_cached);
