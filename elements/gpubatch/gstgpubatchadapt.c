@@ -172,6 +172,22 @@ out:
   return adapt->target != before;
 }
 
+/* While searching, a size whose first GST_GPU_BATCH_ADAPT_EARLY_BATCHES
+ * batches ran at less than half the best throughput seen cannot win: it is
+ * dropped without measuring a whole window. On a real engine a bad size
+ * can be ten times slower, so a full window there costs seconds. */
+static gboolean
+clearly_worse (const GstGpuBatchAdapt *adapt, gdouble throughput)
+{
+  gdouble ref;
+
+  if (adapt->state == GST_GPU_BATCH_ADAPT_SETTLED
+      || adapt->n_batches < GST_GPU_BATCH_ADAPT_EARLY_BATCHES)
+    return FALSE;
+  ref = adapt->state == GST_GPU_BATCH_ADAPT_SWEEPING ? adapt->best : adapt->ref;
+  return ref > 0.0 && throughput < ref * GST_GPU_BATCH_ADAPT_EARLY_RATIO;
+}
+
 /**
  * gst_gpu_batch_adapt_record:
  * @adapt: controller
@@ -179,7 +195,8 @@ out:
  * @busy_ns: time downstream took to accept it (the push call)
  *
  * Accumulates one batch; every `window` batches the throughput
- * items / busy time is passed to gst_gpu_batch_adapt_observe().
+ * items / busy time is passed to gst_gpu_batch_adapt_observe(), or
+ * earlier while searching when the size is clearly worse than the best.
  *
  * Returns: TRUE when the target changed.
  */
@@ -195,10 +212,10 @@ gst_gpu_batch_adapt_record (
   adapt->n_batches++;
   adapt->n_items += items;
   adapt->busy_ns += MAX (busy_ns, 1);
-  if (adapt->n_batches < adapt->window)
+  tput = (gdouble)adapt->n_items * 1e9 / (gdouble)adapt->busy_ns;
+  if (adapt->n_batches < adapt->window && !clearly_worse (adapt, tput))
     goto out;
 
-  tput = (gdouble)adapt->n_items * 1e9 / (gdouble)adapt->busy_ns;
   adapt->n_batches = 0;
   adapt->n_items = 0;
   adapt->busy_ns = 0;

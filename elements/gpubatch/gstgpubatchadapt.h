@@ -15,6 +15,10 @@ G_BEGIN_DECLS
 #define GST_GPU_BATCH_ADAPT_THRESHOLD 0.10
 /* Batches measured at one size before a decision. */
 #define GST_GPU_BATCH_ADAPT_DEFAULT_WINDOW 4
+/* While searching, a size measured over this many batches at less than
+ * this fraction of the best throughput so far is decided on at once. */
+#define GST_GPU_BATCH_ADAPT_EARLY_BATCHES 2
+#define GST_GPU_BATCH_ADAPT_EARLY_RATIO 0.5
 
 typedef enum {
   GST_GPU_BATCH_ADAPT_SWEEPING, /* measuring min, 2 min, 4 min, ... max */

@@ -79,6 +79,31 @@ GST_START_TEST (test_adapt_sweep_finds_non_unimodal_best)
 
 GST_END_TEST;
 
+/* resnet18-like: best at 4, ten times slower at 16. The sweep spends two
+ * batches at 16, not a whole window, and still settles at 4. */
+GST_START_TEST (test_adapt_drops_a_clearly_worse_size_early)
+{
+  GstGpuBatchAdapt adapt;
+  guint at_16 = 0, i;
+
+  gst_gpu_batch_adapt_init (&adapt, 1, 16, 4);
+  for (i = 0; i < 100; i++) {
+    guint n = gst_gpu_batch_adapt_get_target (&adapt);
+    guint64 cost = n <= 4 ? 30000000 - n * 5000000 : 10000000 + n * 4000000;
+
+    if (n == 16) {
+      cost = n * 80000000;
+      at_16++;
+    }
+    gst_gpu_batch_adapt_record (&adapt, n, cost);
+  }
+  fail_unless_equals_int (at_16, GST_GPU_BATCH_ADAPT_EARLY_BATCHES);
+  fail_unless_equals_int (gst_gpu_batch_adapt_get_target (&adapt), 4);
+  fail_unless (gst_gpu_batch_adapt_is_settled (&adapt));
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_adapt_starts_at_min)
 {
   GstGpuBatchAdapt adapt;
@@ -162,6 +187,7 @@ gpubatchadapt_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_adapt_converges_to_budget);
   tcase_add_test (tc, test_adapt_sweep_finds_non_unimodal_best);
+  tcase_add_test (tc, test_adapt_drops_a_clearly_worse_size_early);
   tcase_add_test (tc, test_adapt_starts_at_min);
   tcase_add_test (tc, test_adapt_grows_to_max_when_linear_gain);
   tcase_add_test (tc, test_adapt_settles_when_flat);
