@@ -17,9 +17,12 @@
  * (keys + values in, passed on), mode=erase (keys in, passed on). An
  * optional Redis tier (`backing-store`) backs the table.
  *
- * The table lives in host memory in this version: `device` and `device-id`
- * are accepted for uniformity with the other elements and reported in
- * stats, but do not move the table to a GPU (see docs/gpukvcache.md).
+ * `device` says where a table this element creates lives: device=cuda, or
+ * auto with a usable GPU, puts it in device memory; elements that join a
+ * shared table use it where its creator put it (stats say which).
+ *
+ * Keys: lookup hashes each slot's content, unless a GstGpuKvCacheMeta on
+ * the input already gives that slot a key (gst/gstgpukvcachemeta.h).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -100,6 +103,7 @@ struct _GstGpuKvCache
   guint redis_timeout;
 
   /* from NULL->READY to READY->NULL */
+  GstGpuDevice *device;
   CacheEntry *entry;
   GstGpuKvRedis *redis;
   gboolean redis_warned;
@@ -177,6 +181,10 @@ static gboolean gst_gpu_kv_cache_sink_event (
     GstPad *pad, GstObject *parent, GstEvent *event);
 static GstFlowReturn gst_gpu_kv_cache_chain (
     GstPad *pad, GstObject *parent, GstBuffer *buf);
+static gboolean gst_gpu_kv_cache_query (
+    GstPad *pad, GstObject *parent, GstQuery *query);
+static void gst_gpu_kv_cache_set_context (
+    GstElement *element, GstContext *context);
 static GstStructure *gst_gpu_kv_cache_make_stats (GstElement *element);
 
 static void
@@ -304,6 +312,7 @@ gst_gpu_kv_cache_class_init (GstGpuKvCacheClass *klass)
           DEFAULT_REDIS_TIMEOUT, rw_ready));
 
   element_class->change_state = gst_gpu_kv_cache_change_state;
+  element_class->set_context = gst_gpu_kv_cache_set_context;
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "GPU key-value cache",
@@ -321,9 +330,11 @@ gst_gpu_kv_cache_init (GstGpuKvCache *self)
   self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
   gst_pad_set_chain_function (self->sinkpad, gst_gpu_kv_cache_chain);
   gst_pad_set_event_function (self->sinkpad, gst_gpu_kv_cache_sink_event);
+  gst_pad_set_query_function (self->sinkpad, gst_gpu_kv_cache_query);
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
   gst_pad_use_fixed_caps (self->srcpad);
+  gst_pad_set_query_function (self->srcpad, gst_gpu_kv_cache_query);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
   self->mode = DEFAULT_MODE;
@@ -596,13 +607,15 @@ get_table (GstGpuKvCache *self, guint value_size, gboolean *failed)
     config.value_size = value_size;
     config.eviction = self->eviction;
     config.ttl = self->ttl;
+    config.device = GST_OBJECT (self->device);
     self->entry->table = gst_gpu_kv_table_new (&config, &error);
     if (!self->entry->table) {
       GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
           ("Cannot create the cache table: %s", error->message),
           ("capacity %" G_GUINT64_FORMAT ", max-bytes %" G_GUINT64_FORMAT
-           ", value-size %u",
-              self->capacity, self->max_bytes, value_size));
+           ", value-size %u, device %s",
+              self->capacity, self->max_bytes, value_size,
+              gst_gpu_device_get_name (self->device)));
       g_clear_error (&error);
       *failed = TRUE;
       goto out;
@@ -610,9 +623,10 @@ get_table (GstGpuKvCache *self, guint value_size, gboolean *failed)
     g_free (self->entry->creator);
     self->entry->creator = g_strdup (GST_OBJECT_NAME (self));
     GST_INFO_OBJECT (self,
-        "created table '%s': %" G_GUINT64_FORMAT " entries of %u bytes",
+        "created table '%s': %" G_GUINT64_FORMAT " entries of %u bytes on %s",
         GST_STR_NULL (self->entry->name),
-        gst_gpu_kv_table_get_capacity (self->entry->table), value_size);
+        gst_gpu_kv_table_get_capacity (self->entry->table), value_size,
+        gst_gpu_device_get_name (self->device));
   }
   if (self->entry->table && value_size > 0
       && gst_gpu_kv_table_get_value_size (self->entry->table) != value_size) {
@@ -645,15 +659,20 @@ gst_gpu_kv_cache_make_stats (GstElement *element)
   GstGpuKvStats ts;
   GstStructure *s;
   GstGpuKvTable *table = NULL;
+  const gchar *device = "cpu";
 
   memset (&ts, 0, sizeof (ts));
   g_mutex_lock (&registry_lock);
   if (self->entry && self->entry->table)
     table = gst_gpu_kv_table_ref (self->entry->table);
   g_mutex_unlock (&registry_lock);
+  /* where the table is, which for a joined table is its creator's choice */
   if (table) {
     gst_gpu_kv_table_get_stats (table, &ts);
+    device = gst_gpu_kv_table_is_cuda (table) ? "cuda" : "cpu";
     gst_gpu_kv_table_unref (table);
+  } else if (self->device) {
+    device = gst_gpu_device_get_kind_name (self->device);
   }
   s = gst_gpu_kv_stats_to_structure (&ts, "gpukvcache-stats");
   GST_OBJECT_LOCK (self);
@@ -667,7 +686,7 @@ gst_gpu_kv_cache_make_stats (GstElement *element)
       self->redis_writes, "redis-errors", G_TYPE_UINT64, self->redis_errors,
       "redis-connected", G_TYPE_BOOLEAN,
       self->redis && gst_gpu_kv_redis_is_connected (self->redis),
-      GST_GPU_STATS_DEVICE, G_TYPE_STRING, "cpu", NULL);
+      GST_GPU_STATS_DEVICE, G_TYPE_STRING, device, NULL);
   GST_OBJECT_UNLOCK (self);
   return s;
 }
@@ -697,8 +716,20 @@ gst_gpu_kv_cache_change_state (GstElement *element, GstStateChange transition)
         }
       }
       self->redis_warned = FALSE;
+      self->device = gst_gpu_device_handle_acquire (
+          &self->device_handle, element, &error);
+      if (!self->device) {
+        GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+            ("Cannot place the cache table on the requested device: %s",
+                error ? error->message : "unknown error"),
+            ("check the `device` and `device-id` properties"));
+        g_clear_error (&error);
+        g_clear_pointer (&self->redis, gst_gpu_kv_redis_free);
+        return GST_STATE_CHANGE_FAILURE;
+      }
       if (!join_cache (self)) {
         g_clear_pointer (&self->redis, gst_gpu_kv_redis_free);
+        gst_clear_object (&self->device);
         return GST_STATE_CHANGE_FAILURE;
       }
       if (self->value_size > 0) {
@@ -709,6 +740,7 @@ gst_gpu_kv_cache_change_state (GstElement *element, GstStateChange transition)
           entry_release (self->entry);
           self->entry = NULL;
           g_clear_pointer (&self->redis, gst_gpu_kv_redis_free);
+          gst_clear_object (&self->device);
           return GST_STATE_CHANGE_FAILURE;
         }
       }
@@ -740,12 +772,36 @@ gst_gpu_kv_cache_change_state (GstElement *element, GstStateChange transition)
         entry_release (self->entry);
       self->entry = NULL;
       g_clear_pointer (&self->redis, gst_gpu_kv_redis_free);
+      gst_clear_object (&self->device);
       free_scratch (self);
       break;
     default:
       break;
   }
   return ret;
+}
+
+/* any thread: shares the CUDA context with neighbouring elements */
+static void
+gst_gpu_kv_cache_set_context (GstElement *element, GstContext *context)
+{
+  GstGpuKvCache *self = GST_GPU_KV_CACHE (element);
+
+  gst_gpu_device_handle_set_context (&self->device_handle, element, context);
+  GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
+}
+
+/* any thread: answers CONTEXT queries with this element's CUDA context */
+static gboolean
+gst_gpu_kv_cache_query (GstPad *pad, GstObject *parent, GstQuery *query)
+{
+  GstGpuKvCache *self = GST_GPU_KV_CACHE (parent);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_CONTEXT
+      && gst_gpu_device_handle_query (
+          &self->device_handle, GST_ELEMENT (self), query))
+    return TRUE;
+  return gst_pad_query_default (pad, parent, query);
 }
 
 /* ---- caps ---- */
@@ -1081,7 +1137,7 @@ static GstFlowReturn
 do_lookup (GstGpuKvCache *self, GstBuffer *buf, GstBuffer **out)
 {
   GstGpuBatchMeta *bmeta;
-  GstGpuKvCacheMeta *cmeta;
+  GstGpuKvCacheMeta *cmeta, *given;
   GstGpuKvTable *table = NULL;
   GstMapInfo map;
   guint vs, n_keyed = 0, n_hit = 0, n_missed = 0, i, s;
@@ -1093,11 +1149,27 @@ do_lookup (GstGpuKvCache *self, GstBuffer *buf, GstBuffer **out)
     flow = GST_FLOW_ERROR;
     goto out;
   }
+  given = gst_buffer_get_gpu_kv_cache_meta (buf);
+  if (given && given->n_slots != self->n_slots) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("The GstGpuKvCacheMeta on the input batch keys %u slots but the "
+         "caps' batch dimension is %u",
+            given->n_slots, self->n_slots),
+        (NULL));
+    flow = GST_FLOW_ERROR;
+    goto out;
+  }
   table = current_table (self);
   vs = table ? gst_gpu_kv_table_get_value_size (table) : 0;
   /* grows once, when the shared table first appears */
   ensure_scratch (self, self->n_slots, vs);
   cmeta = gst_buffer_add_gpu_kv_cache_meta (buf, self->n_slots, vs);
+  if (given) {
+    /* keys given upstream replace content keys for their slots */
+    memcpy (cmeta->keyed, given->keyed, self->n_slots);
+    memcpy (cmeta->keys, given->keys, self->n_slots * sizeof (GstGpuKvKey));
+    gst_buffer_remove_meta (buf, (GstMeta *)given);
+  }
 
   if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {
     GST_ELEMENT_ERROR (
@@ -1106,10 +1178,13 @@ do_lookup (GstGpuKvCache *self, GstBuffer *buf, GstBuffer **out)
     goto out;
   }
   for (s = 0; s < self->n_slots; s++) {
-    if (!slot_is_live (bmeta, s))
+    gboolean has_key = cmeta->keyed[s];
+
+    cmeta->keyed[s] = slot_is_live (bmeta, s);
+    if (!cmeta->keyed[s])
       continue;
-    cmeta->keyed[s] = 1;
-    cmeta->keys[s] = slot_key (self, map.data, s);
+    if (!has_key)
+      cmeta->keys[s] = slot_key (self, map.data, s);
     n_keyed++;
   }
   gst_buffer_unmap (buf, &map);

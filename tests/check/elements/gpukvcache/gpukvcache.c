@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "gst/gstgpubatchmeta.h"
+#include "gst/gstgpukvcachemeta.h"
+#include "gpu/device/gstgpudevice.h"
 
 #define N_SLOTS 8
 #define SINGLE_IN 16
@@ -298,6 +300,101 @@ GST_START_TEST (test_lookup_marks_hits_in_batch_meta)
 
 GST_END_TEST;
 #endif /* GPUINFER_MODELS_DIR */
+
+/* Two slots of 4 floats, slot s filled with contents[s]; @keys (nullable)
+ * gives slot s the integer key keys[s] when it is not 0, in a
+ * GstGpuKvCacheMeta of @meta_slots slots. */
+static GstBuffer *
+keyed_batch (const gfloat *contents, const guint64 *keys, guint meta_slots)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 2 * 4 * sizeof (gfloat), 0);
+  GstGpuBatchMeta *bmeta = gst_buffer_add_gpu_batch_meta (buf, 2);
+  GstMapInfo map;
+  guint s, i;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (s = 0; s < 2; s++)
+    for (i = 0; i < 4; i++)
+      ((gfloat *)map.data)[s * 4 + i] = contents[s] + i;
+  gst_buffer_unmap (buf, &map);
+  bmeta->n_valid = 2;
+  if (keys) {
+    GstGpuKvCacheMeta *cmeta
+        = gst_buffer_add_gpu_kv_cache_meta (buf, meta_slots, 0);
+
+    for (s = 0; s < MIN (2, meta_slots); s++) {
+      if (keys[s] == 0)
+        continue;
+      cmeta->keyed[s] = 1;
+      cmeta->keys[s] = gst_gpu_kv_key_from_uint64 (keys[s]);
+    }
+  }
+  return buf;
+}
+
+static gfloat
+slot_first_float (GstBuffer *buf, guint s)
+{
+  gfloat v;
+
+  gst_buffer_extract (buf, s * 4 * sizeof (gfloat), &v, sizeof (v));
+  return v;
+}
+
+GST_START_TEST (test_lookup_uses_keys_given_in_meta)
+{
+  gchar *caps = tensors_caps (1, "4:2", "float32");
+  GstHarness *lk = kv_harness (kv_element (0, "given-keys"), caps);
+  GstHarness *st = kv_harness (kv_element (1, "given-keys"), caps);
+  const gfloat a[2] = { 10, 20 }, b[2] = { 30, 20 }, c[2] = { 10, 20 };
+  const guint64 a_keys[2] = { 100, 0 }, b_keys[2] = { 100, 0 };
+  const guint64 c_keys[2] = { 0, 7 };
+  GstBuffer *out;
+
+  /* slot 0 stored under the given key 100, slot 1 under its content key */
+  out = gst_harness_push_and_pull (lk, keyed_batch (a, a_keys, 2));
+  gst_buffer_unref (gst_harness_push_and_pull (st, out));
+  fail_unless_equals_uint64 (stats_uint64 (lk->element, "items-missed"), 2);
+
+  /* new content under key 100 hits and gets the value stored for it; the
+   * same content as before in slot 1 hits by content */
+  out = gst_harness_push_and_pull (lk, keyed_batch (b, b_keys, 2));
+  fail_unless_equals_uint64 (stats_uint64 (lk->element, "items-hit"), 2);
+  out = gst_harness_push_and_pull (st, out);
+  fail_unless_equals_float (slot_first_float (out, 0), 10);
+  fail_unless_equals_float (slot_first_float (out, 1), 20);
+  gst_buffer_unref (out);
+
+  /* slot 0's content was stored under key 100, not under its content key;
+   * slot 1 under a key never stored: both miss */
+  out = gst_harness_push_and_pull (lk, keyed_batch (c, c_keys, 2));
+  fail_unless_equals_uint64 (stats_uint64 (lk->element, "items-hit"), 2);
+  fail_unless_equals_uint64 (stats_uint64 (lk->element, "items-missed"), 4);
+  gst_buffer_unref (out);
+  g_free (caps);
+  gst_harness_teardown (lk);
+  gst_harness_teardown (st);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_lookup_rejects_key_meta_of_other_batch_size)
+{
+  gchar *caps = tensors_caps (1, "4:2", "float32");
+  GstBus *bus = gst_bus_new ();
+  GstHarness *lk = kv_harness_full (kv_element (0, "bad-keys"), caps, bus);
+  const gfloat a[2] = { 1, 2 };
+  const guint64 keys[2] = { 5, 6 };
+
+  fail_unless_equals_int (
+      gst_harness_push (lk, keyed_batch (a, keys, 3)), GST_FLOW_ERROR);
+  expect_message (bus, GST_MESSAGE_ERROR, "keys 3 slots");
+  g_free (caps);
+  gst_harness_teardown (lk);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
 
 /* ---- key/value streams ---- */
 
@@ -690,6 +787,42 @@ GST_START_TEST (test_shared_table_released_with_last_element)
   gst_element_set_state (b, GST_STATE_NULL);
   gst_object_unref (a);
   gst_object_unref (b);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_device_cuda_fails_without_gpu)
+{
+  GstElement *e = kv_element (0, "on-cuda");
+
+  if (gst_gpu_device_cuda_available ()) {
+    GST_INFO ("a GPU is usable here: nothing to check");
+    gst_object_unref (e);
+    return;
+  }
+  g_object_set (e, "value-size", 8, NULL);
+  gst_util_set_object_arg (G_OBJECT (e), "device", "cuda");
+  expect_ready_fails (e, "device");
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_stats_report_table_device)
+{
+  GstElement *e = kv_element (0, "on-auto");
+  GstStructure *stats = NULL;
+
+  g_object_set (e, "value-size", 8, NULL);
+  fail_unless_equals_int (
+      gst_element_set_state (e, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+  g_object_get (e, "stats", &stats, NULL);
+  /* device=auto: the GPU when one is usable, else the CPU */
+  fail_unless_equals_string (gst_structure_get_string (stats, "device"),
+      gst_gpu_device_cuda_available () ? "cuda" : "cpu");
+  gst_structure_free (stats);
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_object_unref (e);
 }
 
 GST_END_TEST;
@@ -1102,6 +1235,8 @@ gpukvcache_suite (void)
   tcase_add_test (tc, test_repeated_content_runs_engine_once);
   tcase_add_test (tc, test_lookup_marks_hits_in_batch_meta);
 #endif
+  tcase_add_test (tc, test_lookup_uses_keys_given_in_meta);
+  tcase_add_test (tc, test_lookup_rejects_key_meta_of_other_batch_size);
   tcase_add_test (tc, test_put_then_get_returns_values_and_mask);
   tcase_add_test (tc, test_get_output_caps_are_values_and_mask);
   tcase_add_test (tc, test_sixteen_byte_keys_round_trip);
@@ -1117,6 +1252,8 @@ gpukvcache_suite (void)
   tcase_add_test (tc, test_shared_capacity_mismatch_fails);
   tcase_add_test (tc, test_shared_table_released_with_last_element);
   tcase_add_test (tc, test_malformed_url_fails);
+  tcase_add_test (tc, test_device_cuda_fails_without_gpu);
+  tcase_add_test (tc, test_stats_report_table_device);
   if (redis_server_path ()) {
     suite_add_tcase (s, tr);
     tcase_set_timeout (tr, 60);

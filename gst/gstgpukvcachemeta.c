@@ -1,14 +1,14 @@
 /* gst-gpustream
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * GstGpuKvCacheMeta (see gstgpukvcache.h): one allocation per meta holding
+ * GstGpuKvCacheMeta: one allocation per meta holding
  * the keyed and hit masks, the keys and the values.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
-#include "elements/gpukvcache/gstgpukvcache.h"
+#include "gst/gstgpukvcachemeta.h"
 
 #include <string.h>
 
