@@ -973,7 +973,7 @@ gst_gpu_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *inbuf)
   GstFlowReturn flow = GST_FLOW_OK;
   guint n_valid, n_run = 0, n_cached = 0, n_failed = 0;
   guint i, j, r, s;
-  gboolean prefix, ok;
+  gboolean prefix, on_device, ok;
 
   t0 = gst_gpu_stats_now ();
   if (!self->negotiated) {
@@ -1005,10 +1005,13 @@ gst_gpu_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *inbuf)
   if (flow != GST_FLOW_OK)
     goto out;
 
-  /* host mapping: the device path hands the engine host staging here; see
-   * docs/gpuinfer.md */
+  /* device input reaches a CUDA engine as device pointers when the slots
+   * to run are a prefix; compacting them goes through host staging (see
+   * docs/gpuinfer.md) */
+  on_device = self->in_on_device && engine->device.cuda && prefix;
   if (!map_tensors (inbuf, self->in_item, self->in_config.num_tensors,
-          self->n_slots, GST_MAP_READ, &in_maps, msg, sizeof (msg))) {
+          self->n_slots, GST_MAP_READ | (on_device ? GST_MAP_GPU_DEVICE : 0),
+          &in_maps, msg, sizeof (msg))) {
     GST_ELEMENT_ERROR (
         self, STREAM, FORMAT, ("%s", msg), ("model '%s'", engine->model_path));
     flow = GST_FLOW_ERROR;
@@ -1042,7 +1045,7 @@ gst_gpu_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *inbuf)
   if (n_run > 0) {
     for (j = 0; j < engine->n_inputs; j++) {
       guint c = self->in_map[j];
-      in_t[j].on_device = FALSE;
+      in_t[j].on_device = on_device;
       in_t[j].info = self->in_config.info[c];
       in_t[j].info.dims[in_t[j].info.rank - 1] = n_run;
       if (prefix) {
