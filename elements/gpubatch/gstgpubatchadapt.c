@@ -36,6 +36,9 @@ gst_gpu_batch_adapt_init (
   adapt->busy_ns = 0;
   adapt->n_decisions = 0;
   adapt->pending = 0;
+  adapt->streak = 0;
+  adapt->patience = GST_GPU_BATCH_ADAPT_PATIENCE;
+  adapt->calm = 0;
 }
 
 static guint
@@ -134,6 +137,8 @@ gst_gpu_batch_adapt_observe (GstGpuBatchAdapt *adapt, gdouble throughput)
       adapt->ref = throughput;
       adapt->ref_size = adapt->target;
       step (adapt);
+      if (adapt->state == GST_GPU_BATCH_ADAPT_SETTLED)
+        settle (adapt, throughput);
     } else if (ratio < 1.0 - GST_GPU_BATCH_ADAPT_THRESHOLD) {
       /* worse: the previous size was the better one */
       adapt->target = adapt->ref_size;
@@ -150,14 +155,28 @@ gst_gpu_batch_adapt_observe (GstGpuBatchAdapt *adapt, gdouble throughput)
       dir = 1;
     } else {
       adapt->pending = 0;
+      /* a long calm earns back the patience spent on noise */
+      if (++adapt->calm >= GST_GPU_BATCH_ADAPT_CALM) {
+        adapt->calm = 0;
+        adapt->patience
+            = MAX (adapt->patience / 2, GST_GPU_BATCH_ADAPT_PATIENCE);
+      }
       goto out;
     }
-    /* one odd measurement is noise: act on two in a row */
+    adapt->calm = 0;
+    /* one odd measurement is noise: act on a streak of them */
     if (adapt->pending != dir) {
       adapt->pending = dir;
-      goto out;
+      adapt->streak = 0;
     }
+    if (++adapt->streak < adapt->patience)
+      goto out;
+    /* each probe makes the next one wait for a streak twice as long: load
+     * that keeps changing (other processes) costs few probes, a lasting
+     * change is still followed */
     adapt->pending = 0;
+    adapt->patience
+        = MIN (adapt->patience * 2, GST_GPU_BATCH_ADAPT_MAX_PATIENCE);
     adapt->direction = dir;
     /* the load changed: probe from here with a fresh reference */
     adapt->state = GST_GPU_BATCH_ADAPT_PROBING;

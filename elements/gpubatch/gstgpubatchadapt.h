@@ -19,6 +19,12 @@ G_BEGIN_DECLS
  * this fraction of the best throughput so far is decided on at once. */
 #define GST_GPU_BATCH_ADAPT_EARLY_BATCHES 2
 #define GST_GPU_BATCH_ADAPT_EARLY_RATIO 0.5
+/* Once settled, measurements in a row that must agree on a >10 % change
+ * before a new probe: doubled by each probe up to the maximum, halved by
+ * each run of GST_GPU_BATCH_ADAPT_CALM measurements without a change. */
+#define GST_GPU_BATCH_ADAPT_PATIENCE 2
+#define GST_GPU_BATCH_ADAPT_MAX_PATIENCE 32
+#define GST_GPU_BATCH_ADAPT_CALM 16
 
 typedef enum {
   GST_GPU_BATCH_ADAPT_SWEEPING, /* measuring min, 2 min, 4 min, ... max */
@@ -36,7 +42,7 @@ typedef enum {
  * 10 %, step back and settle when it drops by more than 10 %, settle
  * otherwise; once settled, a drop of more
  * than 10 % in two measurements in a row starts shrinking and such a rise
- * starts growing.
+ * starts growing; each such probe doubles the streak the next one needs.
  * Not thread-safe: the owner serialises calls.
  */
 typedef struct
@@ -54,8 +60,11 @@ typedef struct
   guint64 n_items;
   guint64 busy_ns;
   guint n_decisions;
-  gint pending; /* settled: direction seen once, or 0 */
-  gdouble best; /* sweeping: best items/s so far, at best_size */
+  gint pending;   /* settled: direction of the current streak, or 0 */
+  guint streak;   /* measurements in a row in that direction */
+  guint patience; /* streak that starts a probe */
+  guint calm;     /* measurements in a row without a change */
+  gdouble best;   /* sweeping: best items/s so far, at best_size */
   guint best_size;
 } GstGpuBatchAdapt;
 

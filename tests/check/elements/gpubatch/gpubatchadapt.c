@@ -153,6 +153,41 @@ GST_START_TEST (test_adapt_shrinks_when_throughput_drops)
 
 GST_END_TEST;
 
+/* Load noise: every 8 measurements, two in a row run a third slower at
+ * every size. The first such streak starts a probe, which finds nothing
+ * better; the controller then waits for longer streaks, so later noise
+ * costs no more probes, and it stays at the best size. */
+GST_START_TEST (test_adapt_backs_off_after_noise_probes)
+{
+  GstGpuBatchAdapt adapt;
+  Consumer c = { 8e6, 0.5e6, 6, 20e6 };
+  guint episode, w, b, probing_episodes = 0;
+
+  gst_gpu_batch_adapt_init (&adapt, 1, 16, 4);
+  fail_unless_equals_int (run (&adapt, &c, 200), 6);
+  for (episode = 0; episode < 10; episode++) {
+    gboolean probed = FALSE;
+
+    for (w = 0; w < 8; w++) {
+      for (b = 0; b < 4; b++) {
+        guint n = gst_gpu_batch_adapt_get_target (&adapt);
+        guint64 cost = consumer_cost (&c, n);
+
+        if (w < 2)
+          cost = cost * 3 / 2;
+        gst_gpu_batch_adapt_record (&adapt, n, cost);
+        probed |= !gst_gpu_batch_adapt_is_settled (&adapt);
+      }
+    }
+    probing_episodes += probed;
+  }
+  fail_unless (probing_episodes <= 2, "%u of 10 noise streaks started probes",
+      probing_episodes);
+  fail_unless_equals_int (gst_gpu_batch_adapt_get_target (&adapt), 6);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_adapt_fixed_range)
 {
   GstGpuBatchAdapt adapt;
@@ -192,6 +227,7 @@ gpubatchadapt_suite (void)
   tcase_add_test (tc, test_adapt_grows_to_max_when_linear_gain);
   tcase_add_test (tc, test_adapt_settles_when_flat);
   tcase_add_test (tc, test_adapt_shrinks_when_throughput_drops);
+  tcase_add_test (tc, test_adapt_backs_off_after_noise_probes);
   tcase_add_test (tc, test_adapt_fixed_range);
   tcase_add_test (tc, test_adapt_window_counts_batches);
   return s;
