@@ -39,6 +39,9 @@ gst_gpu_batch_adapt_init (
   adapt->streak = 0;
   adapt->patience = GST_GPU_BATCH_ADAPT_PATIENCE;
   adapt->calm = 0;
+  adapt->reprobe = FALSE;
+  adapt->candidate = 0;
+  adapt->candidate_tput = 0.0;
 }
 
 static guint
@@ -63,6 +66,7 @@ step (GstGpuBatchAdapt *adapt)
 static void
 settle (GstGpuBatchAdapt *adapt, gdouble baseline)
 {
+  adapt->reprobe = FALSE;
   adapt->state = GST_GPU_BATCH_ADAPT_SETTLED;
   adapt->ref = baseline;
   adapt->ref_size = adapt->target;
@@ -129,10 +133,33 @@ gst_gpu_batch_adapt_observe (GstGpuBatchAdapt *adapt, gdouble throughput)
     goto out;
   }
 
+  if (adapt->state == GST_GPU_BATCH_ADAPT_CHECKING) {
+    /* back at ref_size, measured now: the candidate must still win */
+    if (adapt->candidate_tput
+        > throughput * (1.0 + GST_GPU_BATCH_ADAPT_THRESHOLD)) {
+      adapt->state = GST_GPU_BATCH_ADAPT_PROBING;
+      adapt->target = adapt->candidate;
+      adapt->ref = adapt->candidate_tput;
+      adapt->ref_size = adapt->candidate;
+      step (adapt);
+      if (adapt->state == GST_GPU_BATCH_ADAPT_SETTLED)
+        settle (adapt, adapt->candidate_tput);
+    } else {
+      settle (adapt, throughput);
+    }
+    goto out;
+  }
+
   ratio = throughput / adapt->ref;
 
   if (adapt->state == GST_GPU_BATCH_ADAPT_PROBING) {
-    if (ratio > 1.0 + GST_GPU_BATCH_ADAPT_THRESHOLD) {
+    if (ratio > 1.0 + GST_GPU_BATCH_ADAPT_THRESHOLD && adapt->reprobe) {
+      /* the reference was measured while the load changed: check it */
+      adapt->state = GST_GPU_BATCH_ADAPT_CHECKING;
+      adapt->candidate = adapt->target;
+      adapt->candidate_tput = throughput;
+      adapt->target = adapt->ref_size;
+    } else if (ratio > 1.0 + GST_GPU_BATCH_ADAPT_THRESHOLD) {
       /* better: keep going */
       adapt->ref = throughput;
       adapt->ref_size = adapt->target;
@@ -140,9 +167,10 @@ gst_gpu_batch_adapt_observe (GstGpuBatchAdapt *adapt, gdouble throughput)
       if (adapt->state == GST_GPU_BATCH_ADAPT_SETTLED)
         settle (adapt, throughput);
     } else if (ratio < 1.0 - GST_GPU_BATCH_ADAPT_THRESHOLD) {
-      /* worse: the previous size was the better one */
+      /* worse: the previous size was the better one; after a re-probe its
+       * old measurement is stale, so the next one becomes the baseline */
       adapt->target = adapt->ref_size;
-      settle (adapt, adapt->ref);
+      settle (adapt, adapt->reprobe ? 0.0 : adapt->ref);
     } else {
       settle (adapt, throughput);
     }
@@ -180,6 +208,7 @@ gst_gpu_batch_adapt_observe (GstGpuBatchAdapt *adapt, gdouble throughput)
     adapt->direction = dir;
     /* the load changed: probe from here with a fresh reference */
     adapt->state = GST_GPU_BATCH_ADAPT_PROBING;
+    adapt->reprobe = TRUE;
     adapt->ref = throughput;
     adapt->ref_size = adapt->target;
     step (adapt);

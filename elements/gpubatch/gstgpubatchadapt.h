@@ -29,6 +29,8 @@ G_BEGIN_DECLS
 typedef enum {
   GST_GPU_BATCH_ADAPT_SWEEPING, /* measuring min, 2 min, 4 min, ... max */
   GST_GPU_BATCH_ADAPT_PROBING,  /* moving one step at a time */
+  GST_GPU_BATCH_ADAPT_CHECKING, /* re-measuring ref_size after a re-probe
+                                 * found a better neighbour */
   GST_GPU_BATCH_ADAPT_SETTLED,  /* holding; re-probes on a >10% change */
 } GstGpuBatchAdaptState;
 
@@ -43,6 +45,9 @@ typedef enum {
  * otherwise; once settled, a drop of more
  * than 10 % in two measurements in a row starts shrinking and such a rise
  * starts growing; each such probe doubles the streak the next one needs.
+ * A re-probe runs while the load is changing, so a neighbour that looks
+ * better is only taken after the current size, measured again, loses to
+ * it too.
  * Not thread-safe: the owner serialises calls.
  */
 typedef struct
@@ -60,11 +65,14 @@ typedef struct
   guint64 n_items;
   guint64 busy_ns;
   guint n_decisions;
-  gint pending;   /* settled: direction of the current streak, or 0 */
-  guint streak;   /* measurements in a row in that direction */
-  guint patience; /* streak that starts a probe */
-  guint calm;     /* measurements in a row without a change */
-  gdouble best;   /* sweeping: best items/s so far, at best_size */
+  gint pending;     /* settled: direction of the current streak, or 0 */
+  guint streak;     /* measurements in a row in that direction */
+  guint patience;   /* streak that starts a probe */
+  guint calm;       /* measurements in a row without a change */
+  gboolean reprobe; /* probing because the settled load changed */
+  guint candidate;  /* checking: the neighbour that looked better */
+  gdouble candidate_tput;
+  gdouble best; /* sweeping: best items/s so far, at best_size */
   guint best_size;
 } GstGpuBatchAdapt;
 

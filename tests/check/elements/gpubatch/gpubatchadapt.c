@@ -188,6 +188,28 @@ GST_START_TEST (test_adapt_backs_off_after_noise_probes)
 
 GST_END_TEST;
 
+/* The load rises for exactly two measurements, long enough to start a
+ * probe, and is gone when the smaller neighbour is measured: against the
+ * reference taken under load, 5 looks better than 6. Re-measuring 6 shows
+ * it is not, and the target stays at the best size. */
+GST_START_TEST (test_adapt_reprobe_checks_against_a_fresh_measurement)
+{
+  GstGpuBatchAdapt adapt;
+  Consumer c = { 8e6, 0.5e6, 6, 20e6 };
+  guint b;
+
+  gst_gpu_batch_adapt_init (&adapt, 1, 16, 4);
+  fail_unless_equals_int (run (&adapt, &c, 200), 6);
+  while (adapt.n_batches != 0)
+    run (&adapt, &c, 1);
+  for (b = 0; b < 2 * adapt.window; b++)
+    gst_gpu_batch_adapt_record (&adapt, 6, consumer_cost (&c, 6) * 3 / 2);
+  fail_unless_equals_int (gst_gpu_batch_adapt_get_target (&adapt), 5);
+  fail_unless_equals_int (run (&adapt, &c, 200), 6);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_adapt_fixed_range)
 {
   GstGpuBatchAdapt adapt;
@@ -228,6 +250,7 @@ gpubatchadapt_suite (void)
   tcase_add_test (tc, test_adapt_settles_when_flat);
   tcase_add_test (tc, test_adapt_shrinks_when_throughput_drops);
   tcase_add_test (tc, test_adapt_backs_off_after_noise_probes);
+  tcase_add_test (tc, test_adapt_reprobe_checks_against_a_fresh_measurement);
   tcase_add_test (tc, test_adapt_fixed_range);
   tcase_add_test (tc, test_adapt_window_counts_batches);
   return s;
