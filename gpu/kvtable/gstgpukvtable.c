@@ -31,16 +31,52 @@ GST_DEBUG_CATEGORY_STATIC (gst_gpu_kv_table_debug);
 #define MAX_STRIPES 4096
 /* Items hashed and prefetched ahead of probing; bounds the stack use. */
 #define BATCH_CHUNK 64
+/* Optimistic reads of one item before it falls back to the stripe lock. */
+#define OPTIMISTIC_ATTEMPTS 4
+/* Values up to this size are read lock-free through a stack buffer (the
+ * caller's buffer must stay untouched on a miss, and an optimistic copy is
+ * only known good after the sequence re-check). Larger values are copied
+ * under the lock, where the copy itself outweighs the lock. */
+#define OPTIMISTIC_VALUE_MAX 512
 
+/* Memory orders of the slot fields that lock-free readers load while a
+ * writer may store them. The seqlock below needs only relaxed accesses plus
+ * two fences. ThreadSanitizer does not model fences (GCC warns and ignores
+ * them), so under TSan the fences are left out and the field accesses
+ * carry the ordering instead (release stores, acquire loads): also correct,
+ * just costlier on weakly ordered CPUs. */
+#if defined(__SANITIZE_THREAD__)
+#define GST_GPU_KV_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define GST_GPU_KV_TSAN 1
+#endif
+#endif
+#ifdef GST_GPU_KV_TSAN
+#define FIELD_LOAD __ATOMIC_ACQUIRE
+#define FIELD_STORE __ATOMIC_RELEASE
+#define SEQ_FENCE(order)
+#else
+#define FIELD_LOAD __ATOMIC_RELAXED
+#define FIELD_STORE __ATOMIC_RELAXED
+#define SEQ_FENCE(order) __atomic_thread_fence (order)
+#endif
+
+/* A lock stripe. Writers (every operation that may change a slot) hold
+ * @lock and make @seq odd while they modify the stripe's groups, even
+ * again when done. Finds read optimistically: load @seq (acquire), probe
+ * and copy with atomic loads, fence, re-load @seq; a change means a writer
+ * interfered and the read is retried, then done under @lock. */
 typedef struct
 {
   /* a pthread mutex rather than GMutex: GLib's futex-based GMutex is
    * invisible to ThreadSanitizer, which must check this table */
   pthread_mutex_t lock;
-  gint64 entries; /* entries in this stripe's groups */
+  guint64 seq;    /* atomic; odd while a writer modifies the groups */
+  gint64 entries; /* entries in this stripe's groups, under @lock */
   /* keep stripes on separate cache lines: threads on different stripes
    * should not bounce each other's lines */
-  guint8 pad[64 - sizeof (pthread_mutex_t) - sizeof (gint64)];
+  guint8 pad[64 - sizeof (pthread_mutex_t) - 2 * sizeof (gint64)];
 } GstGpuKvStripe;
 
 struct _GstGpuKvTable
@@ -391,8 +427,10 @@ gst_gpu_kv_table_is_cuda (GstGpuKvTable *table)
 }
 
 /* --- CPU path -------------------------------------------------------------
- * Everything below runs in the caller's thread with the item's stripe lock
- * held, except the batch driver which takes it. */
+ * Everything below runs in the caller's thread. The probe, claim and write
+ * helpers run with the item's stripe lock held; lock-free finds
+ * (gst_gpu_kv_find_optimistic()) and the prefetch stage do not, and only
+ * read the slots, with atomic loads. */
 
 
 static inline guint
@@ -404,8 +442,68 @@ gst_gpu_kv_n_buckets (const GstGpuKvLocation *loc)
 static inline void
 gst_gpu_kv_drop_slot (GstGpuKvTable *t, guint64 s, GstGpuKvStripe *stripe)
 {
-  __atomic_store_n (&t->fps[s], 0, __ATOMIC_RELAXED);
+  __atomic_store_n (&t->fps[s], 0, FIELD_STORE);
   stripe->entries--;
+}
+
+/* Writer side of the stripe's seqlock, called with the stripe lock held.
+ * The release fence keeps the odd sequence store ahead of the slot stores
+ * that follow, so a reader that sees any of them also sees the odd (or a
+ * later) sequence on its re-check. */
+static inline void
+gst_gpu_kv_write_begin (GstGpuKvStripe *stripe)
+{
+  guint64 seq = __atomic_load_n (&stripe->seq, __ATOMIC_RELAXED);
+
+  __atomic_store_n (&stripe->seq, seq + 1, __ATOMIC_RELAXED);
+  SEQ_FENCE (__ATOMIC_RELEASE);
+}
+
+/* The release store publishes the slot stores before the even sequence. */
+static inline void
+gst_gpu_kv_write_end (GstGpuKvStripe *stripe)
+{
+  guint64 seq = __atomic_load_n (&stripe->seq, __ATOMIC_RELAXED);
+
+  __atomic_store_n (&stripe->seq, seq + 1, __ATOMIC_RELEASE);
+}
+
+/* Value copies into and out of the arena. Lock-free readers load values
+ * while a writer may store them, so both sides use atomic accesses: 8-byte
+ * words where the arena address is aligned, single bytes for an unaligned
+ * head or tail. A reader may see a mix of old and new words; its sequence
+ * re-check then fails and the copy is discarded. */
+static inline void
+gst_gpu_kv_value_store (guint8 *dst, const guint8 *src, gsize n)
+{
+  gsize i = 0;
+
+  for (; i < n && ((guintptr)(dst + i) & 7) != 0; i++)
+    __atomic_store_n (dst + i, src[i], FIELD_STORE);
+  for (; i + 8 <= n; i += 8) {
+    guint64 w;
+
+    memcpy (&w, src + i, 8);
+    __atomic_store_n ((guint64 *)(dst + i), w, FIELD_STORE);
+  }
+  for (; i < n; i++)
+    __atomic_store_n (dst + i, src[i], FIELD_STORE);
+}
+
+static inline void
+gst_gpu_kv_value_load (guint8 *dst, const guint8 *src, gsize n)
+{
+  gsize i = 0;
+
+  for (; i < n && ((guintptr)(src + i) & 7) != 0; i++)
+    dst[i] = __atomic_load_n (src + i, FIELD_LOAD);
+  for (; i + 8 <= n; i += 8) {
+    guint64 w = __atomic_load_n ((const guint64 *)(src + i), FIELD_LOAD);
+
+    memcpy (dst + i, &w, 8);
+  }
+  for (; i < n; i++)
+    dst[i] = __atomic_load_n (src + i, FIELD_LOAD);
 }
 
 /* Returns the slot holding @key, or -1; an expired match is reclaimed and
@@ -447,7 +545,8 @@ gst_gpu_kv_claim (GstGpuKvTable *t, const GstGpuKvLocation *loc, guint64 now,
 {
   guint k, i, nb = gst_gpu_kv_n_buckets (loc);
   guint32 free_mask[2] = { 0, 0 };
-  guint64 base[2], victim = 0;
+  guint64 base[2], victim = 0, victim_access = 0;
+  guint32 victim_freq = 0;
   gboolean have_victim = FALSE;
 
   for (k = 0; k < nb; k++) {
@@ -477,14 +576,19 @@ gst_gpu_kv_claim (GstGpuKvTable *t, const GstGpuKvLocation *loc, guint64 now,
   if (t->policy == GST_GPU_KV_POLICY_NONE)
     return -1;
 
+  /* the scores are read atomically: lock-free hits refresh them */
   for (k = 0; k < nb; k++) {
     for (i = 0; i < GST_GPU_KV_BUCKET_SLOTS; i++) {
       guint64 s = base[k] + i;
+      guint32 freq = __atomic_load_n (&t->slots[s].freq, __ATOMIC_RELAXED);
+      guint64 access = __atomic_load_n (&t->slots[s].access, __ATOMIC_RELAXED);
+
       if (!have_victim
-          || gst_gpu_kv_victim_before (t->policy, t->slots[s].freq,
-              t->slots[s].access, t->slots[victim].freq,
-              t->slots[victim].access)) {
+          || gst_gpu_kv_victim_before (
+              t->policy, freq, access, victim_freq, victim_access)) {
         victim = s;
+        victim_freq = freq;
+        victim_access = access;
         have_victim = TRUE;
       }
     }
@@ -494,11 +598,22 @@ gst_gpu_kv_claim (GstGpuKvTable *t, const GstGpuKvLocation *loc, guint64 now,
   return (gint64)victim;
 }
 
+/* Refreshes the eviction score of a hit. Lock-free finds call this without
+ * the stripe lock, racing with other hits and with writers, so the score
+ * fields are only accessed atomically, but the refresh is a load and a
+ * store rather than an atomic read-modify-write: two concurrent hits may
+ * lose one update (an access count one short, an older tick kept), and a
+ * hit racing with an eviction may score the slot's new entry. Either only
+ * perturbs the eviction order, never what a find returns. */
 static inline void
 gst_gpu_kv_touch (GstGpuKvTable *t, guint64 s, guint64 tick)
 {
-  t->slots[s].access = tick;
-  t->slots[s].freq = gst_gpu_kv_freq_bump (t->slots[s].freq);
+  GstGpuKvSlot *slot = &t->slots[s];
+  guint32 freq = __atomic_load_n (&slot->freq, __ATOMIC_RELAXED);
+
+  if (__atomic_load_n (&slot->access, __ATOMIC_RELAXED) < tick)
+    __atomic_store_n (&slot->access, tick, __ATOMIC_RELAXED);
+  __atomic_store_n (&slot->freq, gst_gpu_kv_freq_bump (freq), __ATOMIC_RELAXED);
 }
 
 static inline void
@@ -506,17 +621,19 @@ gst_gpu_kv_write_new (GstGpuKvTable *t, guint64 s, const GstGpuKvLocation *loc,
     const GstGpuKvKey *key, const guint8 *value, guint64 tick, guint64 now,
     GstGpuKvStripe *stripe)
 {
-  t->slots[s].key = *key;
+  __atomic_store_n (&t->slots[s].key.lo, key->lo, FIELD_STORE);
+  __atomic_store_n (&t->slots[s].key.hi, key->hi, FIELD_STORE);
   if (t->ttl != 0)
-    t->born[s] = now;
-  t->slots[s].access = tick;
-  t->slots[s].freq = 1;
-  memcpy (t->values + s * t->value_size, value, t->value_size);
-  __atomic_store_n (&t->fps[s], loc->fp, __ATOMIC_RELAXED);
+    __atomic_store_n (&t->born[s], now, FIELD_STORE);
+  __atomic_store_n (&t->slots[s].access, tick, __ATOMIC_RELAXED);
+  __atomic_store_n (&t->slots[s].freq, 1, __ATOMIC_RELAXED);
+  gst_gpu_kv_value_store (t->values + s * t->value_size, value, t->value_size);
+  __atomic_store_n (&t->fps[s], loc->fp, FIELD_STORE);
   stripe->entries++;
 }
 
-/* Applies @op to one item with its stripe lock held; returns its status. */
+/* Applies @op to one item with its stripe lock held, inside a seqlock
+ * write section (gst_gpu_kv_write_begin()); returns its status. */
 static inline GstGpuKvStatus
 gst_gpu_kv_apply (GstGpuKvTable *t, GstGpuKvOp op, const GstGpuKvLocation *loc,
     const GstGpuKvKey *key, const guint8 *value_in, guint8 *value_out,
@@ -552,9 +669,9 @@ gst_gpu_kv_apply (GstGpuKvTable *t, GstGpuKvOp op, const GstGpuKvLocation *loc,
       /* fall through */
     case GST_GPU_KV_OP_INSERT_OR_ASSIGN:
       if (s >= 0) {
-        memcpy (t->values + s * vs, value_in, vs);
+        gst_gpu_kv_value_store (t->values + s * vs, value_in, vs);
         if (t->ttl != 0)
-          t->born[s] = now;
+          __atomic_store_n (&t->born[s], now, FIELD_STORE);
         gst_gpu_kv_touch (t, s, tick);
         counters[GST_GPU_KV_COUNTER_ASSIGNS]++;
         return GST_GPU_KV_STATUS_ASSIGNED;
@@ -601,54 +718,168 @@ gst_gpu_kv_add_counters (GstGpuKvTable *t, const gint64 *counters)
   }
 }
 
-/* Loads the 16 fingerprints of @bucket without the lock, as two relaxed
- * 8-byte atomic loads: a hint that may be stale, used only to prefetch. */
+/* Bit i set when fingerprint i of a bucket equals @fp, from the bucket's
+ * 16 bytes loaded as two words (@w0: slots 0..7, @w1: slots 8..15).
+ * Works on registers on purpose: a 16-byte vector load from two 8-byte
+ * stores just made to the stack cannot be forwarded from the store buffer
+ * and waits for the stores to retire, i.e. for every older load still on
+ * its way from memory; that serialised the batch's prefetch pipeline and
+ * cost about two thirds of the find throughput at 16M entries. */
+static inline guint32
+gst_gpu_kv_match_words (guint64 w0, guint64 w1, guint8 fp)
+{
+#if defined(__SSE2__) && defined(__x86_64__)
+  __m128i v = _mm_unpacklo_epi64 (
+      _mm_cvtsi64_si128 ((long long)w0), _mm_cvtsi64_si128 ((long long)w1));
+  __m128i eq = _mm_cmpeq_epi8 (v, _mm_set1_epi8 ((char)fp));
+
+  return (guint32)_mm_movemask_epi8 (eq);
+#else
+  guint32 m = 0;
+  guint i;
+
+  for (i = 0; i < 8; i++) {
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+    guint shift = 8 * i;
+#else
+    guint shift = 56 - 8 * i;
+#endif
+    m |= (guint32)((guint8)(w0 >> shift) == fp) << i;
+    m |= (guint32)((guint8)(w1 >> shift) == fp) << (i + 8);
+  }
+  return m;
+#endif
+}
+
+/* Loads the 16 fingerprints of @bucket without the lock, as two 8-byte
+ * atomic loads: a hint that may be stale for the prefetch stage, and the
+ * first step of a lock-free find, which validates it with the stripe's
+ * sequence. */
 static inline guint32
 gst_gpu_kv_hint_match (GstGpuKvTable *t, guint32 bucket, guint8 fp)
 {
   const guint64 *p
       = (const guint64 *)(t->fps + (guint64)bucket * GST_GPU_KV_BUCKET_SLOTS);
-  guint64 words[2];
 
-  words[0] = __atomic_load_n (p, __ATOMIC_RELAXED);
-  words[1] = __atomic_load_n (p + 1, __ATOMIC_RELAXED);
-  return gst_gpu_kv_match_host ((const guint8 *)words, fp);
+  return gst_gpu_kv_match_words (
+      __atomic_load_n (p, FIELD_LOAD), __atomic_load_n (p + 1, FIELD_LOAD), fp);
+}
+
+typedef enum {
+  OPTIMISTIC_MISS,
+  OPTIMISTIC_FOUND,
+  OPTIMISTIC_LOCK, /* contended, expired or too large: take the lock */
+} GstGpuKvOptimistic;
+
+/* A find without the stripe lock (seqlock reader): probes with atomic
+ * loads, copies the value into @bounce and keeps the result only when the
+ * stripe's sequence was even and unchanged across it. A hit is then copied
+ * to @value_out and, for FIND and FIND_OR_INSERT, its score refreshed
+ * (gst_gpu_kv_touch()). An expired match is left to the locked path, which
+ * reclaims it and counts it, exactly as before; so is a hit whose value is
+ * larger than OPTIMISTIC_VALUE_MAX. Gives up after OPTIMISTIC_ATTEMPTS
+ * interfered reads. */
+static inline GstGpuKvOptimistic
+gst_gpu_kv_find_optimistic (GstGpuKvTable *t, GstGpuKvOp op,
+    const GstGpuKvLocation *loc, const GstGpuKvKey *key, guint8 *value_out,
+    guint8 *bounce, guint64 tick, guint64 now, GstGpuKvStripe *stripe)
+{
+  guint k, nb = gst_gpu_kv_n_buckets (loc), attempt;
+  gsize vs = t->value_size;
+  gboolean copy = value_out != NULL && vs <= OPTIMISTIC_VALUE_MAX;
+  GstGpuKvOptimistic ret = OPTIMISTIC_LOCK;
+
+  for (attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+    guint64 seq = __atomic_load_n (&stripe->seq, __ATOMIC_ACQUIRE);
+    gint64 found = -1;
+    gboolean expired = FALSE;
+
+    if (seq & 1)
+      continue; /* a writer is in the middle of this stripe */
+
+    for (k = 0; k < nb && found < 0; k++) {
+      guint64 base = (guint64)loc->bucket[k] * GST_GPU_KV_BUCKET_SLOTS;
+      guint32 m = gst_gpu_kv_hint_match (t, loc->bucket[k], loc->fp);
+
+      for (; m; m &= m - 1) {
+        guint64 s = base + gst_gpu_kv_first_bit (m);
+
+        if (__atomic_load_n (&t->slots[s].key.lo, FIELD_LOAD) == key->lo
+            && __atomic_load_n (&t->slots[s].key.hi, FIELD_LOAD) == key->hi) {
+          found = (gint64)s;
+          break;
+        }
+      }
+    }
+    if (found >= 0 && t->ttl != 0)
+      expired = gst_gpu_kv_expired (
+          __atomic_load_n (&t->born[found], FIELD_LOAD), now, t->ttl);
+    if (found >= 0 && !expired && copy)
+      gst_gpu_kv_value_load (bounce, t->values + found * vs, vs);
+
+    /* keeps the loads above ahead of the re-check */
+    SEQ_FENCE (__ATOMIC_ACQUIRE);
+    if (__atomic_load_n (&stripe->seq, __ATOMIC_RELAXED) != seq)
+      continue;
+
+    if (found < 0) {
+      ret = OPTIMISTIC_MISS;
+    } else if (expired || (value_out != NULL && !copy)) {
+      ret = OPTIMISTIC_LOCK;
+    } else {
+      if (copy)
+        memcpy (value_out, bounce, vs);
+      if (op != GST_GPU_KV_OP_CONTAINS)
+        gst_gpu_kv_touch (t, (guint64)found, tick);
+      ret = OPTIMISTIC_FOUND;
+    }
+    break;
+  }
+  return ret;
 }
 
 /* Second pipeline stage: guesses from the (prefetched) fingerprints which
  * slot the item will touch and prefetches its key, value and score, so the
- * locked probe finds them in cache. A wrong guess costs only bandwidth. */
+ * probe finds them in cache. A wrong guess costs only bandwidth.
+ * Branch-free on purpose: the fingerprints may still be on their way from
+ * memory, and a branch on them that the CPU mispredicts (half the hits are
+ * in the second bucket) would throw away the loads it had started for the
+ * following items, serialising the stage on memory latency. When there is
+ * nothing to prefetch, the prefetches go to @idle, a line in cache. */
 static inline void
-gst_gpu_kv_prefetch_slot (
-    GstGpuKvTable *t, GstGpuKvOp op, const GstGpuKvLocation *loc)
+gst_gpu_kv_prefetch_slot (GstGpuKvTable *t, GstGpuKvOp op,
+    const GstGpuKvLocation *loc, gconstpointer idle)
 {
-  guint32 m = gst_gpu_kv_hint_match (t, loc->bucket[0], loc->fp);
-  guint32 bucket = loc->bucket[0];
+  gboolean inserts = op == GST_GPU_KV_OP_INSERT_OR_ASSIGN
+                     || op == GST_GPU_KV_OP_FIND_OR_INSERT;
+  guint32 m0 = gst_gpu_kv_hint_match (t, loc->bucket[0], loc->fp);
+  guint32 m1 = gst_gpu_kv_hint_match (t, loc->bucket[1], loc->fp);
+  guint32 e0 = inserts ? gst_gpu_kv_hint_match (t, loc->bucket[0], 0) : 0;
+  guint32 in1 = m0 == 0 && m1 != 0;
+  guint32 m = in1 ? m1 : m0;
+  guint64 bucket = in1 ? loc->bucket[1] : loc->bucket[0];
+  guintptr use, slot_addr, value_addr;
   guint64 s;
 
-  if (!m && loc->bucket[1] != loc->bucket[0]) {
-    m = gst_gpu_kv_hint_match (t, loc->bucket[1], loc->fp);
-    bucket = loc->bucket[1];
-  }
-  if (!m) {
-    /* a miss: only an insert touches a slot, an empty one */
-    if (op != GST_GPU_KV_OP_INSERT_OR_ASSIGN
-        && op != GST_GPU_KV_OP_FIND_OR_INSERT)
-      return;
-    bucket = loc->bucket[0];
-    m = gst_gpu_kv_hint_match (t, bucket, 0);
-    if (!m)
-      return;
-  }
-  s = (guint64)bucket * GST_GPU_KV_BUCKET_SLOTS + gst_gpu_kv_first_bit (m);
-  __builtin_prefetch (&t->slots[s], 1);
-  __builtin_prefetch (t->values + s * t->value_size, 1);
+  /* a miss: only an insert touches a slot, an empty one of bucket 0 */
+  m = m ? m : e0;
+  s = bucket * GST_GPU_KV_BUCKET_SLOTS + (guint64)__builtin_ctz (m | 0x10000);
+  use = (guintptr)0 - (guintptr)(m != 0);
+  slot_addr = (guintptr)&t->slots[s];
+  value_addr = (guintptr)(t->values + s * t->value_size);
+  __builtin_prefetch (
+      (gconstpointer)((slot_addr & use) | ((guintptr)idle & ~use)), 1);
+  __builtin_prefetch (
+      (gconstpointer)((value_addr & use) | ((guintptr)idle & ~use)), 1);
 }
 
 /* The CPU batch, a chunk of BATCH_CHUNK keys at a time: hash every key and
  * prefetch the fingerprints of its two buckets; guess the slot each key will
- * touch and prefetch it; then apply the op item by item, each under its
- * stripe lock. Returns what gst_gpu_kv_status_counts() counts. */
+ * touch and prefetch it; then apply the op item by item. Finds and contains
+ * (and the hits of find-or-insert) first try without the lock
+ * (gst_gpu_kv_find_optimistic()); everything else runs under the item's
+ * stripe lock in a seqlock write section. Returns what
+ * gst_gpu_kv_status_counts() counts. */
 static guint
 gst_gpu_kv_cpu_batch (GstGpuKvTable *t, GstGpuKvOp op, const GstGpuKvKey *keys,
     guint n_keys, const guint8 *values_in, guint8 *values_out, guint8 *status,
@@ -658,8 +889,11 @@ gst_gpu_kv_cpu_batch (GstGpuKvTable *t, GstGpuKvOp op, const GstGpuKvKey *keys,
   gint64 counters[GST_GPU_KV_N_COUNTERS] = {
     0,
   };
+  guint8 bounce[OPTIMISTIC_VALUE_MAX];
   gsize vs = t->value_size;
   guint start, i, n_ok = 0, n_miss = 0;
+  gboolean reads = op == GST_GPU_KV_OP_FIND || op == GST_GPU_KV_OP_CONTAINS
+                   || op == GST_GPU_KV_OP_FIND_OR_INSERT;
 
   for (start = 0; start < n_keys; start += BATCH_CHUNK) {
     guint end = MIN (start + BATCH_CHUNK, n_keys);
@@ -675,19 +909,35 @@ gst_gpu_kv_cpu_batch (GstGpuKvTable *t, GstGpuKvOp op, const GstGpuKvKey *keys,
     }
 
     for (i = start; i < end; i++)
-      gst_gpu_kv_prefetch_slot (t, op, &locs[i - start]);
+      gst_gpu_kv_prefetch_slot (t, op, &locs[i - start], locs);
 
     for (i = start; i < end; i++) {
       const GstGpuKvLocation *loc = &locs[i - start];
       GstGpuKvStripe *stripe = &t->stripes[loc->group & t->stripe_mask];
+      guint8 *value_out = values_out ? values_out + i * vs : NULL;
+      GstGpuKvOptimistic opt = OPTIMISTIC_LOCK;
       GstGpuKvStatus st;
 
-      pthread_mutex_lock (&stripe->lock);
-      st = gst_gpu_kv_apply (t, op, loc, &keys[i],
-          values_in ? values_in + i * vs : NULL,
-          values_out ? values_out + i * vs : NULL, tick_base + i, now, stripe,
-          counters);
-      pthread_mutex_unlock (&stripe->lock);
+      if (reads)
+        opt = gst_gpu_kv_find_optimistic (t, op, loc, &keys[i], value_out,
+            bounce, tick_base + i, now, stripe);
+
+      if (opt == OPTIMISTIC_FOUND) {
+        counters[GST_GPU_KV_COUNTER_HITS]++;
+        st = GST_GPU_KV_STATUS_FOUND;
+      } else if (opt == OPTIMISTIC_MISS && op != GST_GPU_KV_OP_FIND_OR_INSERT) {
+        counters[GST_GPU_KV_COUNTER_MISSES]++;
+        st = GST_GPU_KV_STATUS_MISS;
+      } else {
+        /* a write, a miss of find-or-insert, or an interfered read */
+        pthread_mutex_lock (&stripe->lock);
+        gst_gpu_kv_write_begin (stripe);
+        st = gst_gpu_kv_apply (t, op, loc, &keys[i],
+            values_in ? values_in + i * vs : NULL, value_out, tick_base + i,
+            now, stripe, counters);
+        gst_gpu_kv_write_end (stripe);
+        pthread_mutex_unlock (&stripe->lock);
+      }
 
       if (status)
         status[i] = st;
@@ -832,20 +1082,22 @@ gst_gpu_kv_table_clear (GstGpuKvTable *table)
   }
 #endif
 
-  /* One stripe at a time: a concurrent batch sees each group either before
-   * or after the clear. The fingerprints are zeroed with relaxed atomic
-   * stores because gst_gpu_kv_hint_match() reads them without a lock. */
+  /* One stripe at a time, in a seqlock write section: a concurrent batch
+   * sees each group either before or after the clear. The fingerprints are
+   * zeroed with atomic stores because lock-free finds read them. */
   slots_per_group
       = (guint64)table->geom.group_buckets * GST_GPU_KV_BUCKET_SLOTS;
   for (i = 0; i <= table->stripe_mask; i++) {
     pthread_mutex_lock (&table->stripes[i].lock);
+    gst_gpu_kv_write_begin (&table->stripes[i]);
     for (g = i; g < table->geom.n_groups; g += table->stripe_mask + 1) {
       guint64 *words = (guint64 *)(table->fps + g * slots_per_group);
 
       for (s = 0; s < slots_per_group / 8; s++)
-        __atomic_store_n (&words[s], 0, __ATOMIC_RELAXED);
+        __atomic_store_n (&words[s], 0, FIELD_STORE);
     }
     table->stripes[i].entries = 0;
+    gst_gpu_kv_write_end (&table->stripes[i]);
     pthread_mutex_unlock (&table->stripes[i].lock);
   }
 

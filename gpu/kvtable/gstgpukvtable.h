@@ -16,10 +16,17 @@
  * Thread safety: every function may be called from several threads at once
  * on the same table (streaming threads of several elements). On the CPU,
  * buckets are grouped and each group is guarded by one of up to 4096
- * striped mutexes (pthread, so ThreadSanitizer sees them); an item takes
- * exactly one lock, for the duration of its probe, so
- * there is no lock ordering to get wrong. Finds take the lock too because a
- * hit updates the eviction score. Within one batch, items are applied in
+ * striped mutexes (pthread, so ThreadSanitizer sees them); a writing item
+ * takes exactly one lock, for the duration of its probe, so there is no
+ * lock ordering to get wrong. Finds and contains (and the hits of
+ * find-or-insert) read without the lock: each stripe also has a sequence
+ * counter that writers make odd while they change its buckets, and a read
+ * is kept only when the counter was even and unchanged across it, else
+ * retried and, after a few tries, done under the lock. A find therefore
+ * returns a value exactly as some insert stored it, never a mix of two.
+ * The eviction score a hit refreshes is updated without the lock, so
+ * concurrent hits on one entry may lose an update (LRU/LFU order is
+ * approximate under concurrency). Within one batch, items are applied in
  * order (a key inserted twice keeps the last value). On a CUDA table host
  * calls are serialised by a table mutex (they share one pinned staging
  * buffer) and the kernels take a per-group lock in device memory; duplicate

@@ -10,6 +10,11 @@
  *       depth;
  *   (b) GLib's GHashTable (64-bit integer keys stored in the pointer,
  *       values in a preallocated arena), one lookup/insert per key.
+ * Each size runs twice against GHashTable: with sequential integer keys
+ * (entries 0..n-1: GHashTable's most favourable case, its hash is the key
+ * and loaded keys never collide) and with random 64-bit keys (the same ids
+ * through a bijective mix, as content-hash keys look). The table hashes
+ * every key itself, so the key pattern should not matter to it.
  *
  * Usage: kvtable-bench [redis-server path] [--quick]
  * Not a test: prints figures, fails only when a run could not be made.
@@ -40,7 +45,8 @@
 
 typedef struct
 {
-  guint64 n_entries; /* keys 0..n-1 are loaded */
+  gboolean random;   /* keys are bench_key(id, TRUE): random 64-bit */
+  guint64 n_entries; /* ids 0..n-1 are loaded */
   guint n_ops;       /* ops per measurement */
   guint64 *keys[3];  /* per hit ratio 0/50/100 %: n_ops keys */
 } Workload;
@@ -79,6 +85,22 @@ make_keys (
   return keys;
 }
 
+/* The key of id @id: the id itself, or with @random the id through
+ * murmur3's 64-bit finaliser, a bijection, so distinct ids stay distinct
+ * keys that look random. */
+static guint64
+bench_key (guint64 id, gboolean random)
+{
+  if (!random)
+    return id;
+  id ^= id >> 33;
+  id *= G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
+  id ^= id >> 33;
+  id *= G_GUINT64_CONSTANT (0xc4ceb9fe1a85ec53);
+  id ^= id >> 33;
+  return id;
+}
+
 static gdouble
 now_s (void)
 {
@@ -111,7 +133,8 @@ typedef struct
 } Results;
 
 static void
-table_load (GstGpuKvTable *table, guint64 first, guint64 n, Results *r)
+table_load (
+    GstGpuKvTable *table, guint64 first, guint64 n, gboolean random, Results *r)
 {
   GstGpuKvKey keys[BATCH];
   static guint8 values[BATCH * VALUE_SIZE];
@@ -121,7 +144,7 @@ table_load (GstGpuKvTable *table, guint64 first, guint64 n, Results *r)
   for (k = 0; k < n; k += BATCH) {
     guint i, m = (guint)MIN (BATCH, n - k);
     for (i = 0; i < m; i++) {
-      keys[i] = gst_gpu_kv_key_from_uint64 (first + k + i);
+      keys[i] = gst_gpu_kv_key_from_uint64 (bench_key (first + k + i, random));
       memcpy (values + i * VALUE_SIZE, &keys[i].lo, 8);
     }
     gst_gpu_kv_table_insert_or_assign (table, keys, m, values, NULL);
@@ -174,7 +197,7 @@ bench_table (const Workload *w, Results *r)
     g_error_free (err);
     return FALSE;
   }
-  table_load (table, 0, w->n_entries, r);
+  table_load (table, 0, w->n_entries, w->random, r);
   gst_gpu_kv_table_get_stats (table, &stats);
   r->load_factor = stats.load_factor;
   r->capacity = stats.capacity;
@@ -266,7 +289,7 @@ bench_ghash (const Workload *w, Results *r)
   t0 = now_s ();
   for (k = 0; k < w->n_entries; k++) {
     memcpy (value, &k, 8);
-    gh_insert (&g, k, value);
+    gh_insert (&g, bench_key (k, w->random), value);
   }
   r->fill = w->n_entries / (now_s () - t0);
 
@@ -399,14 +422,17 @@ static void
 print_row (
     const gchar *what, guint hit, gdouble ours, gdouble redis, gdouble ghash)
 {
-  gchar r[32];
+  gchar r[32], vr[32];
 
-  if (redis > 0)
+  if (redis > 0) {
     g_snprintf (r, sizeof (r), "%9.2f", redis / 1e6);
-  else
+    g_snprintf (vr, sizeof (vr), "x%-8.1f", ours / redis);
+  } else {
     g_snprintf (r, sizeof (r), "%9s", "n/a");
-  g_print ("  %-6s %3u%%  %10.2f  %s  %9.2f   x%-8.1f x%-6.2f\n", what, hit,
-      ours / 1e6, r, ghash / 1e6, redis > 0 ? ours / redis : 0.0, ours / ghash);
+    g_snprintf (vr, sizeof (vr), "%-9s", "n/a");
+  }
+  g_print ("  %-6s %3u%%  %10.2f  %s  %9.2f   %s x%-6.2f\n", what, hit,
+      ours / 1e6, r, ghash / 1e6, vr, ours / ghash);
 }
 
 int
@@ -421,7 +447,7 @@ main (int argc, char **argv)
   guint redis_keys = 1 << 20, redis_ops = 200000;
   gdouble redis_find[3] = { -1, -1, -1 }, redis_set[3] = { -1, -1, -1 };
   gdouble redis_hits[3] = { 0, 0, 0 };
-  guint s, j, i;
+  guint s, j, i, run;
   gint ret = 0;
 
   gst_init (&argc, &argv);
@@ -487,15 +513,27 @@ main (int argc, char **argv)
              "ratios are left out\n");
   }
 
-  for (s = 0; s < G_N_ELEMENTS (sizes); s++) {
+  for (run = 0; run < 2 * G_N_ELEMENTS (sizes); run++) {
     Workload w;
     Results ours, gh;
+    gdouble no_redis[3] = { -1, -1, -1 };
+    const gdouble *rfind = redis_find, *rset = redis_set;
 
+    /* each size with sequential keys, then with random keys */
+    s = run / 2;
+    w.random = run % 2;
     w.n_entries = quick ? sizes[s] / 16 : sizes[s];
     w.n_ops = quick ? 200000 : 2000000;
-    for (j = 0; j < 3; j++)
+    for (j = 0; j < 3; j++) {
       w.keys[j] = make_keys (w.n_ops, w.n_entries, hit_ratios[j],
           ABSENT_BASE * (2 + j), 10 * s + j);
+      for (i = 0; i < w.n_ops; i++)
+        w.keys[j][i] = bench_key (w.keys[j][i], w.random);
+    }
+    /* Redis was measured once, with its own key set: shown with the
+     * sequential runs only */
+    if (w.random)
+      rfind = rset = no_redis;
 
     memset (&ours, 0, sizeof (ours));
     memset (&gh, 0, sizeof (gh));
@@ -505,21 +543,22 @@ main (int argc, char **argv)
     }
     bench_ghash (&w, &gh);
 
-    g_print ("\n%" G_GUINT64_FORMAT " entries (table: %" G_GUINT64_FORMAT
+    g_print ("\n%" G_GUINT64_FORMAT
+             " entries, %s keys (table: %" G_GUINT64_FORMAT
              " slots, load %.2f after loading, %" G_GUINT64_FORMAT " evictions "
              "while loading, %.0f MiB); %u ops per run\n",
-        w.n_entries, ours.capacity, ours.load_factor, ours.evictions,
-        ours.bytes / 1048576.0, w.n_ops);
+        w.n_entries, w.random ? "random 64-bit" : "sequential integer",
+        ours.capacity, ours.load_factor, ours.evictions, ours.bytes / 1048576.0,
+        w.n_ops);
     g_print ("  load   %10.2f Mops/s  (GHashTable %.2f Mops/s, x%.2f)\n",
         ours.fill / 1e6, gh.fill / 1e6, ours.fill / gh.fill);
     g_print ("  op     hit   kvtable    redis     ghash      vs-redis  "
              "vs-ghash   (Mops/s)\n");
     for (j = 0; j < 3; j++)
-      print_row (
-          "find", hit_ratios[j], ours.find[j], redis_find[j], gh.find[j]);
+      print_row ("find", hit_ratios[j], ours.find[j], rfind[j], gh.find[j]);
     for (j = 0; j < 3; j++)
       print_row (
-          "insert", hit_ratios[j], ours.insert[j], redis_set[j], gh.insert[j]);
+          "insert", hit_ratios[j], ours.insert[j], rset[j], gh.insert[j]);
     g_print ("  per CPU second (thread CPU time; kvtable vs GHashTable, "
              "Mops/CPU-s):\n");
     for (j = 0; j < 3; j++)
@@ -536,6 +575,7 @@ main (int argc, char **argv)
     for (j = 0; j < 3; j++)
       g_free (w.keys[j]);
   }
+
   g_print ("\ninsert hit%% = share of keys already present (assigned in "
            "place); the rest are new and evict by LRU in kvtable; GHashTable "
            "grows instead.\n");
