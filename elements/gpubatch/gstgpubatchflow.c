@@ -603,7 +603,11 @@ configure_output_locked (GstGpuBatch *self, GstGpuBatchPad *pad,
   /* one buffer per held item at worst (target 1) plus the one being pushed
    * and one downstream; allocated lazily */
   self->pool_size = self->eff_capacity + 2;
-  gst_clear_object (&self->pool);
+  if (self->pool) {
+    /* an active pool drops the buffers it holds only when deactivated */
+    gst_buffer_pool_set_active (self->pool, FALSE);
+    gst_clear_object (&self->pool);
+  }
   self->pool = gst_gpu_device_create_pool (
       self->device, self->item_size * self->n_slots, self->pool_size);
   if (!self->pool || !gst_buffer_pool_set_active (self->pool, TRUE)) {

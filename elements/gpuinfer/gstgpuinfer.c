@@ -885,8 +885,27 @@ typedef struct
 {
   GstMapInfo map[GST_GPU_TENSORS_LIMIT];
   guint n_maps;
+  /* mapped as a whole with gst_buffer_map (), which takes a reference to
+   * the memory that only gst_buffer_unmap () gives back; else n_maps
+   * memories mapped one by one */
+  GstBuffer *whole;
   guint8 *data[GST_GPU_TENSORS_LIMIT];
 } TensorMaps;
+
+static void
+unmap_tensors (TensorMaps *maps)
+{
+  guint i;
+
+  if (maps->whole) {
+    gst_buffer_unmap (maps->whole, &maps->map[0]);
+  } else {
+    for (i = 0; i < maps->n_maps; i++)
+      gst_memory_unmap (maps->map[i].memory, &maps->map[i]);
+  }
+  maps->n_maps = 0;
+  maps->whole = NULL;
+}
 
 /* One memory per tensor (NNStreamer), or all tensors back to back. */
 static gboolean
@@ -897,6 +916,7 @@ map_tensors (GstBuffer *buffer, const gsize *sizes, guint n, guint n_slots,
   guint i;
 
   maps->n_maps = 0;
+  maps->whole = NULL;
   for (i = 0; i < n; i++)
     total += sizes[i] * n_slots;
 
@@ -921,6 +941,7 @@ map_tensors (GstBuffer *buffer, const gsize *sizes, guint n, guint n_slots,
   if (!gst_buffer_map (buffer, &maps->map[0], flags))
     goto out_map_failed;
   maps->n_maps = 1;
+  maps->whole = buffer;
   if (maps->map[0].size != total) {
     g_snprintf (msg, msg_len,
         "buffer has %" G_GSIZE_FORMAT " bytes; the caps "
@@ -935,23 +956,11 @@ map_tensors (GstBuffer *buffer, const gsize *sizes, guint n, guint n_slots,
   return TRUE;
 
 out_unmap:
-  for (i = 0; i < maps->n_maps; i++)
-    gst_memory_unmap (maps->map[i].memory, &maps->map[i]);
-  maps->n_maps = 0;
+  unmap_tensors (maps);
   return FALSE;
 out_map_failed:
   g_strlcpy (msg, "cannot map the buffer", msg_len);
   goto out_unmap;
-}
-
-static void
-unmap_tensors (TensorMaps *maps)
-{
-  guint i;
-
-  for (i = 0; i < maps->n_maps; i++)
-    gst_memory_unmap (maps->map[i].memory, &maps->map[i]);
-  maps->n_maps = 0;
 }
 
 /* streaming thread, stream lock */

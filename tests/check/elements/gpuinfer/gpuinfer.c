@@ -236,6 +236,38 @@ GST_START_TEST (test_single_batch_8_matches_reference)
 
 GST_END_TEST;
 
+/* Input and output are mapped as a whole for the engine: every map must be
+ * undone with the call that gives its memory reference back, or each batch
+ * leaks one (the pools' memory then outlives the pipeline). */
+GST_START_TEST (test_chain_returns_every_memory_reference)
+{
+  gfloat *in = load_raw ("single-in.raw", REF_BATCH * SINGLE_IN);
+  const gfloat *ins[] = { in };
+  const gsize in_items[] = { SINGLE_IN };
+  gchar *caps = tensors_caps (1, "16:8", "float32");
+  GstHarness *h = setup_harness (make_infer ("single.pt", NULL), caps);
+  GstBuffer *batch = make_batch (8, 8, ins, in_items, 1, TRUE, NULL);
+  GstBuffer *out;
+
+  fail_unless_equals_int (gst_buffer_n_memory (batch), 1);
+  fail_unless_equals_int (
+      gst_harness_push (h, gst_buffer_ref (batch)), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless_equals_int (gst_buffer_n_memory (out), 1);
+  fail_unless_equals_int (
+      GST_MINI_OBJECT_REFCOUNT_VALUE (gst_buffer_peek_memory (batch, 0)), 1);
+  fail_unless_equals_int (
+      GST_MINI_OBJECT_REFCOUNT_VALUE (gst_buffer_peek_memory (out, 0)), 1);
+
+  gst_buffer_unref (out);
+  gst_buffer_unref (batch);
+  gst_harness_teardown (h);
+  g_free (caps);
+  g_free (in);
+}
+
+GST_END_TEST;
+
 /* two-input/two-output model: caps tensor 0 is a [N,6], tensor 1 b [N,2,3];
  * outputs y [N,5] then z [N,2,3] */
 static void
@@ -859,6 +891,7 @@ gpuinfer_suite (void)
   tcase_add_test (tc, test_single_batch_1_matches_reference);
   tcase_add_test (tc, test_single_batch_3_of_8_matches_reference);
   tcase_add_test (tc, test_single_batch_8_matches_reference);
+  tcase_add_test (tc, test_chain_returns_every_memory_reference);
   tcase_add_test (tc, test_two_io_batch_1_matches_reference);
   tcase_add_test (tc, test_two_io_batch_3_of_8_matches_reference);
   tcase_add_test (tc, test_two_io_batch_8_matches_reference);
