@@ -11,7 +11,8 @@
  *  2. a batch-size sweep through gpuinfer (appsrc batches) per model;
  *  3. videotestsrc ! gpubatch ! gpuinfer ! fakesink with adaptive=true
  *     against adaptive=false at the best fixed size found in 2, best of
- *     ROUNDS runs each, interleaved.
+ *     ROUNDS runs each, interleaved: items/s over the whole run and over
+ *     its second half, once the controller's sweep is over.
  * All threads share one malloc arena (see main ()).
  *
  *   bench-gpuinfer MODELS_DIR
@@ -49,8 +50,8 @@ struct ModelCase
 };
 
 static const ModelCase models[] = {
-  { "mobilenet_v3_small", 9, 48, 160 },
-  { "resnet18", 6, 16, 48 },
+  { "mobilenet_v3_small", 9, 48, 1200 },
+  { "resnet18", 6, 16, 480 },
 };
 
 static gdouble
@@ -238,9 +239,10 @@ sum (const std::vector<gdouble> &v)
 
 struct ItemCount
 {
-  guint64 items;
-  guint64 first_items;
-  gdouble first, last;
+  guint64 half;  /* items counted from here on in the second half */
+  guint64 items; /* items seen so far */
+  guint64 first_items, half_items;
+  gdouble first, half_time, last;
 };
 
 static GstPadProbeReturn
@@ -257,15 +259,26 @@ count_probe (GstPad *pad, GstPadProbeInfo *info, gpointer data)
     c->first_items = n;
   }
   c->items += n;
+  if (c->half_items == 0 && c->items >= c->half) {
+    c->half_time = c->last;
+    c->half_items = c->items;
+  }
   return GST_PAD_PROBE_OK;
 }
 
-/* Items/s after the first batch (which includes the model's first, slow
- * pass); @target_out gets gpubatch's final target size, @avg_out
- * gpuinfer's average batch. */
-static gdouble
-pipeline_throughput (const gchar *model, const gchar *batch_props,
-    guint n_items, guint *target_out, gdouble *avg_out)
+/* What one pipeline run measured. */
+struct PipelineRun
+{
+  gdouble whole;  /* items/s after the first batch (the model's first,
+                   * slow pass) */
+  gdouble second; /* items/s over the second half of the items */
+  guint target;   /* gpubatch's final target size */
+  gdouble avg;    /* gpuinfer's average batch */
+};
+
+static gboolean
+pipeline_run (const gchar *model, const gchar *batch_props, guint n_items,
+    PipelineRun *run)
 {
   gchar *desc = g_strdup_printf (
       "videotestsrc num-buffers=%u pattern=ball "
@@ -280,25 +293,29 @@ pipeline_throughput (const gchar *model, const gchar *batch_props,
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
   GstPad *pad = gst_element_get_static_pad (sink, "sink");
   GstBus *bus = gst_element_get_bus (pipeline);
-  ItemCount c = { 0, 0, 0, 0 };
+  ItemCount c = { n_items / 2, 0, 0, 0, 0, 0, 0 };
   GstStructure *stats = NULL;
   GstMessage *msg;
-  gdouble result = -1;
+  gboolean ok = FALSE;
 
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_probe, &c, NULL);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
       (GstMessageType)(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
     g_printerr ("error running '%s'\n", desc);
-  else if (c.items == n_items && c.last > c.first)
-    result = (c.items - c.first_items) / (c.last - c.first);
+  } else if (c.items == n_items && c.last > c.half_time
+             && c.half_time > c.first) {
+    run->whole = (c.items - c.first_items) / (c.last - c.first);
+    run->second = (c.items - c.half_items) / (c.last - c.half_time);
+    ok = TRUE;
+  }
   gst_message_unref (msg);
   g_object_get (b, "stats", &stats, NULL);
-  gst_structure_get_uint (stats, "target-batch-size", target_out);
+  gst_structure_get_uint (stats, "target-batch-size", &run->target);
   gst_structure_free (stats);
   g_object_get (inf, "stats", &stats, NULL);
-  gst_structure_get_double (stats, "average-batch", avg_out);
+  gst_structure_get_double (stats, "average-batch", &run->avg);
   gst_structure_free (stats);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (bus);
@@ -308,7 +325,15 @@ pipeline_throughput (const gchar *model, const gchar *batch_props,
   gst_object_unref (b);
   gst_object_unref (pipeline);
   g_free (desc);
-  return result;
+  return ok;
+}
+
+/* Keeps the run with the better whole-run rate. */
+static void
+keep_best (PipelineRun *best, const PipelineRun *run)
+{
+  if (run->whole > best->whole)
+    *best = *run;
 }
 
 /* Part 1 for one model at batch 8: the three variants take turns batch by
@@ -487,8 +512,10 @@ bench_thread (gpointer data)
   }
 
   g_print ("\n3. videotestsrc ! gpubatch ! gpuinfer ! fakesink: adaptive "
-           "(1..%d) against the best fixed size from part 2 (items/s after "
-           "the first batch, best of %d interleaved runs)\n",
+           "(1..%d) against the best fixed size from part 2, best of %d "
+           "interleaved runs; items/s over the whole run (after the first "
+           "batch, so the adaptive sweep is included) and over the second "
+           "half of the items (after the sweep)\n",
       MAX_BATCH, ROUNDS);
   for (m = 0; m < G_N_ELEMENTS (models); m++) {
     std::string path
@@ -498,25 +525,30 @@ bench_thread (gpointer data)
     gchar *adaptive_props = g_strdup_printf (
         "adaptive=true min-batch-size=1 max-batch-size=%d max-latency=0",
         MAX_BATCH);
-    gdouble fixed = -1, adaptive = -1, fixed_avg = 0, adaptive_avg = 0;
-    guint fixed_target = 0, adaptive_target = 0;
+    PipelineRun fixed = { -1, -1, 0, 0 }, adaptive = { -1, -1, 0, 0 };
+    PipelineRun run = { -1, -1, 0, 0 };
 
     for (r = 0; r < ROUNDS; r++) {
-      fixed = MAX (
-          fixed, pipeline_throughput (path.c_str (), fixed_props,
-                     models[m].pipeline_items, &fixed_target, &fixed_avg));
-      adaptive = MAX (adaptive,
-          pipeline_throughput (path.c_str (), adaptive_props,
-              models[m].pipeline_items, &adaptive_target, &adaptive_avg));
+      if (pipeline_run (
+              path.c_str (), fixed_props, models[m].pipeline_items, &run))
+        keep_best (&fixed, &run);
+      if (pipeline_run (
+              path.c_str (), adaptive_props, models[m].pipeline_items, &run))
+        keep_best (&adaptive, &run);
     }
     g_free (fixed_props);
     g_free (adaptive_props);
-    if (fixed <= 0 || adaptive <= 0)
+    if (fixed.whole <= 0 || adaptive.whole <= 0)
       goto out;
-    g_print ("  %-20s fixed %2u: %6.1f items/s   adaptive: %6.1f items/s "
-             "(final target %u, average batch %.1f)   adaptive/fixed %.3f\n",
-        models[m].name, best_size[m], fixed, adaptive, adaptive_target,
-        adaptive_avg, adaptive / fixed);
+    g_print ("  %s, %u items\n", models[m].name, models[m].pipeline_items);
+    g_print ("    %-22s %10s %12s %7s %9s\n", "", "whole run", "second half",
+        "target", "avg batch");
+    g_print ("    fixed %-16u %10.1f %12.1f %7u %9.1f\n", best_size[m],
+        fixed.whole, fixed.second, fixed.target, fixed.avg);
+    g_print ("    adaptive 1..%-11d %10.1f %12.1f %7u %9.1f\n", MAX_BATCH,
+        adaptive.whole, adaptive.second, adaptive.target, adaptive.avg);
+    g_print ("    adaptive / fixed %16.3f %12.3f\n",
+        adaptive.whole / fixed.whole, adaptive.second / fixed.second);
   }
   ret = 0;
 
