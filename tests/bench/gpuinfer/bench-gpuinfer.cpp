@@ -50,8 +50,8 @@ struct ModelCase
 };
 
 static const ModelCase models[] = {
-  { "mobilenet_v3_small", 9, 48, 1200 },
-  { "resnet18", 6, 16, 480 },
+  { "mobilenet_v3_small", 30, 48, 1200 },
+  { "resnet18", 15, 16, 480 },
 };
 
 static gdouble
