@@ -354,7 +354,9 @@ GST_START_TEST (test_output_caps_nchw)
 
   gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 4, 4);
   gst_harness_push (h, video_buffer (&info, 0, 0));
-  WAIT_UNTIL ((caps = gst_pad_get_current_caps (h->sinkpad)) != NULL);
+  /* WAIT_UNTIL evaluates its condition twice: no reference taken in it */
+  WAIT_UNTIL (gst_pad_has_current_caps (h->sinkpad));
+  caps = gst_pad_get_current_caps (h->sinkpad);
   s = gst_caps_get_structure (caps, 0);
   fail_unless (gst_structure_has_name (s, "other/tensors"));
   fail_unless_equals_string (

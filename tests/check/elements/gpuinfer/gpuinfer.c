@@ -106,6 +106,15 @@ expect_error (GstBus *bus, const gchar *const *needles)
   gst_message_unref (msg);
 }
 
+/* Drops @bus and the messages still queued on it: each holds its element,
+ * which holds @bus, so unreffing alone would leak all three. */
+static void
+drop_bus (GstBus *bus)
+{
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
 /* A batch of @n_slots built from the reference items; slots at or past
  * @n_valid (and cache hits) hold garbage the model must never see. */
 static GstBuffer *
@@ -630,7 +639,7 @@ GST_START_TEST (test_missing_model_fails_at_start)
   const gchar *needles[] = { "does-not-exist.pt", "does not exist", NULL };
 
   expect_start_fails (e, bus, needles);
-  gst_object_unref (bus);
+  drop_bus (bus);
 }
 
 GST_END_TEST;
@@ -642,7 +651,7 @@ GST_START_TEST (test_unset_model_fails_at_start)
   const gchar *needles[] = { "model", NULL };
 
   expect_start_fails (e, bus, needles);
-  gst_object_unref (bus);
+  drop_bus (bus);
 }
 
 GST_END_TEST;
@@ -669,7 +678,7 @@ GST_START_TEST (test_corrupt_model_fails_at_start)
   g_unlink (path);
   g_free (pt);
   g_free (path);
-  gst_object_unref (bus);
+  drop_bus (bus);
 }
 
 GST_END_TEST;
@@ -682,7 +691,7 @@ GST_START_TEST (test_unknown_engine_fails_at_start)
 
   g_object_set (e, "engine", "tensorrt", NULL);
   expect_start_fails (e, bus, needles);
-  gst_object_unref (bus);
+  drop_bus (bus);
 }
 
 GST_END_TEST;
@@ -694,7 +703,7 @@ GST_START_TEST (test_unknown_file_type_fails_at_start)
   const gchar *needles[] = { "single-in.raw", "engine", NULL };
 
   expect_start_fails (e, bus, needles);
-  gst_object_unref (bus);
+  drop_bus (bus);
 }
 
 GST_END_TEST;
@@ -709,7 +718,7 @@ GST_START_TEST (test_cuda_device_fails_at_start)
 
   gst_util_set_object_arg (G_OBJECT (e), "device", "cuda");
   expect_start_fails (e, bus, needles);
-  gst_object_unref (bus);
+  drop_bus (bus);
 }
 
 GST_END_TEST;
@@ -723,6 +732,7 @@ expect_caps_fail (const gchar *model, const gchar *caps_str,
   GstBus *bus = gst_bus_new ();
   GstElement *e = make_infer (model, bus);
   GstSegment segment;
+  GstCaps *caps;
   GstHarness *h;
 
   if (input_names)
@@ -730,8 +740,9 @@ expect_caps_fail (const gchar *model, const gchar *caps_str,
   h = gst_harness_new_with_element (e, "sink", "src");
   /* a sticky event's push result does not tell; the error and the next
    * buffer do */
-  gst_harness_push_event (
-      h, gst_event_new_caps (gst_caps_from_string (caps_str)));
+  caps = gst_caps_from_string (caps_str);
+  gst_harness_push_event (h, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
   expect_error (bus, needles);
   gst_segment_init (&segment, GST_FORMAT_TIME);
   gst_harness_push_event (h, gst_event_new_segment (&segment));
@@ -741,7 +752,7 @@ expect_caps_fail (const gchar *model, const gchar *caps_str,
   fail_unless_equals_int (gst_harness_buffers_received (h), 0);
   gst_harness_teardown (h);
   gst_object_unref (e);
-  gst_object_unref (bus);
+  drop_bus (bus);
 }
 
 GST_START_TEST (test_wrong_input_shape_fails_at_caps)
@@ -831,7 +842,7 @@ GST_START_TEST (test_engine_exception_fails_without_pushing)
   gst_buffer_unref (out);
 
   gst_harness_teardown (h);
-  gst_object_unref (bus);
+  drop_bus (bus);
   g_free (caps);
 }
 
@@ -853,7 +864,7 @@ GST_START_TEST (test_meta_slot_count_mismatch_fails)
   expect_error (bus, needles);
 
   gst_harness_teardown (h);
-  gst_object_unref (bus);
+  drop_bus (bus);
   g_free (caps);
 }
 
@@ -874,7 +885,7 @@ GST_START_TEST (test_wrong_buffer_size_fails)
   expect_error (bus, needles);
 
   gst_harness_teardown (h);
-  gst_object_unref (bus);
+  drop_bus (bus);
   g_free (caps);
 }
 

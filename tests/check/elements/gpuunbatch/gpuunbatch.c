@@ -328,7 +328,7 @@ push_stream_start (GstHarness *h, const gchar *caps_str)
   fail_unless (caps != NULL);
   gst_event_set_group_id (ev, 4242);
   fail_unless (gst_harness_push_event (h, ev));
-  gst_harness_push_event (h, gst_event_new_caps (gst_caps_ref (caps)));
+  gst_harness_push_event (h, gst_event_new_caps (caps));
   gst_segment_init (&segment, GST_FORMAT_TIME);
   gst_harness_push_event (h, gst_event_new_segment (&segment));
 
