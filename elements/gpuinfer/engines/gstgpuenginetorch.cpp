@@ -446,10 +446,6 @@ torch_run_impl (EngineTorch *self, guint n, const GstGpuEngineTensor *inputs,
     GstGpuEngineTensor *outputs, GError **error)
 {
   GstGpuEngine *engine = &self->parent;
-  /* the whole pass, input wrapping and output copies included: tensors
-   * made outside it carry autograd bookkeeping (version counters) that
-   * every op on them then maintains */
-  c10::InferenceMode guard;
   std::vector<c10::IValue> args;
   NamedTensors outs;
   c10::IValue result;
@@ -468,6 +464,7 @@ torch_run_impl (EngineTorch *self, guint n, const GstGpuEngineTensor *inputs,
   }
 
   try {
+    c10::InferenceMode guard;
     result = self->module->forward (args);
   } catch (const std::exception &e) {
     g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_RUN,
