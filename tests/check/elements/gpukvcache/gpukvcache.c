@@ -88,6 +88,16 @@ kv_harness_full (GstElement *e, const gchar *caps, GstBus *bus)
   return h;
 }
 
+/* Tears down a harness made with a bus: the messages queued on @bus hold
+ * the element, which holds the bus, so the bus is detached first. */
+static void
+kv_harness_teardown_bus (GstHarness *h, GstBus *bus)
+{
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
 static GstHarness *
 kv_harness (GstElement *e, const gchar *caps)
 {
@@ -391,9 +401,7 @@ GST_START_TEST (test_lookup_rejects_key_meta_of_other_batch_size)
   expect_message (bus, GST_MESSAGE_ERROR, "keys 3 slots");
   g_free (caps);
   /* queued messages hold the element, which holds the bus */
-  gst_element_set_bus (lk->element, NULL);
-  gst_object_unref (bus);
-  gst_harness_teardown (lk);
+  kv_harness_teardown_bus (lk, bus);
 }
 
 GST_END_TEST;
@@ -647,9 +655,7 @@ GST_START_TEST (test_stats_posted_every_interval)
   fail_unless (gst_structure_has_field (
       gst_message_get_structure (msg), "redis-errors"));
   gst_message_unref (msg);
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
-  gst_harness_teardown (h);
+  kv_harness_teardown_bus (h, bus);
 }
 
 GST_END_TEST;
@@ -670,9 +676,7 @@ GST_START_TEST (test_get_rejects_float_keys)
       gst_harness_push (h, gst_buffer_new_allocate (NULL, 16, NULL)),
       GST_FLOW_NOT_NEGOTIATED);
   g_free (caps);
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
-  gst_harness_teardown (h);
+  kv_harness_teardown_bus (h, bus);
 }
 
 GST_END_TEST;
@@ -688,9 +692,7 @@ GST_START_TEST (test_put_rejects_value_size_mismatch)
   h = kv_harness_full (e, caps, bus);
   expect_message (bus, GST_MESSAGE_ERROR, "value-size is 8");
   g_free (caps);
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
-  gst_harness_teardown (h);
+  kv_harness_teardown_bus (h, bus);
 }
 
 GST_END_TEST;
@@ -1079,9 +1081,7 @@ GST_START_TEST (test_redis_killed_mid_stream_keeps_running)
   expect_message (bus, GST_MESSAGE_WARNING, "unreachable");
   /* warned once for the outage */
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
-  gst_element_set_bus (put->element, NULL);
-  gst_object_unref (bus);
-  gst_harness_teardown (put);
+  kv_harness_teardown_bus (put, bus);
   gst_harness_teardown (get);
   g_free (url);
 }
@@ -1216,9 +1216,7 @@ GST_START_TEST (test_redis_url_password_is_masked)
   g_error_free (err);
   g_free (dbg);
   gst_message_unref (msg);
-  gst_element_set_bus (put->element, NULL);
-  gst_object_unref (bus);
-  gst_harness_teardown (put);
+  kv_harness_teardown_bus (put, bus);
   g_free (url);
 }
 
