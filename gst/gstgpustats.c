@@ -392,14 +392,23 @@ gst_gpu_stats_post (GstElement *element, GstStructure *stats)
       element, gst_message_new_element (GST_OBJECT_CAST (element), stats));
 }
 
-/* State shared by a timer and its clock callback. Referenced by the timer
- * while started and by the clock entry until the clock frees it, which may be
- * after gst_gpu_stats_timer_stop () returned. */
+/* State shared by a timer and its clock callbacks. Referenced by the timer
+ * while started and by each scheduled clock entry until the clock frees it,
+ * which may be after gst_gpu_stats_timer_stop () returned.
+ *
+ * Each tick is a single-shot entry that the previous tick schedules one
+ * interval later (never in the past): a periodic entry that falls behind
+ * catches up one interval at a time, and since every element's timer shares
+ * the system clock's one thread, a timer behind schedule took every turn
+ * and starved the others. */
 typedef struct
 {
   gint refcount;
   GMutex lock;
   GCond cond;
+  GstClock *clock;
+  GstClockTime interval;
+  GstClockID id;       /* the next tick; under lock */
   GstElement *element; /* strong ref; cleared by stop */
   GstGpuStatsFunc func;
   gboolean stopped;
@@ -420,14 +429,49 @@ timer_state_unref (gpointer data)
 
   if (g_atomic_int_dec_and_test (&state->refcount)) {
     gst_clear_object (&state->element);
+    gst_clear_object (&state->clock);
     g_mutex_clear (&state->lock);
     g_cond_clear (&state->cond);
     g_free (state);
   }
 }
 
+static gboolean timer_tick (
+    GstClock *clock, GstClockTime time, GstClockID id, gpointer user_data);
+
+/* Schedules the tick after the one due at @last: one interval later, or one
+ * interval from now when that is already past (missed ticks are skipped).
+ * Called with state->lock held. */
+static gboolean
+timer_schedule (TimerState *state, GstClockTime last)
+{
+  GstClockTime now = gst_clock_get_time (state->clock);
+  GstClockTime next = last + state->interval;
+  GstClockReturn res;
+
+  if (next <= now)
+    next = now + state->interval;
+  if (state->id != NULL)
+    gst_clock_id_unref (state->id);
+  state->id = gst_clock_new_single_shot_id (state->clock, next);
+  /* the clock entry owns one reference, released by the clock */
+  res = gst_clock_id_wait_async (
+      state->id, timer_tick, timer_state_ref (state), timer_state_unref);
+  if (res != GST_CLOCK_OK) {
+    GST_WARNING_OBJECT (
+        state->element, "could not schedule stats posting: %d", res);
+    /* wait_async does not take the data on failure */
+    timer_state_unref (state);
+    gst_clock_id_unref (state->id);
+    state->id = NULL;
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* Called from the system clock's thread at every tick; takes state->lock
- * around the stopped check, not while calling func. */
+ * around the stopped check and the next scheduling, not while calling
+ * func. */
 static gboolean
 timer_tick (
     GstClock *clock, GstClockTime time, GstClockID id, gpointer user_data)
@@ -454,6 +498,8 @@ timer_tick (
   g_mutex_lock (&state->lock);
   state->running = NULL;
   g_cond_broadcast (&state->cond);
+  if (!state->stopped)
+    timer_schedule (state, time);
   g_mutex_unlock (&state->lock);
 
 out:
@@ -464,19 +510,22 @@ out:
  * gst_gpu_stats_timer_start:
  * @timer: a zero-initialised or stopped timer
  * @element: the element whose stats are posted; referenced until stop
- * @interval: period in ns; 0 (or NONE) leaves the timer stopped
+ * @interval: period in ns; 0 (or NONE) leaves the timer stopped; below
+ *   GST_GPU_STATS_MIN_INTERVAL it is raised to that, with a warning on
+ *   @element's bus naming its stats-interval property
  * @func: builds the structure to post (transfer full), or returns NULL to
  *   skip a tick; called from a clock thread, without any lock of ours held
  *
  * Restarts the timer when it was running. The first call of @func is one
- * @interval after this call.
+ * interval after this call; a tick that runs late delays the next one
+ * instead of being caught up.
  */
 void
 gst_gpu_stats_timer_start (GstGpuStatsTimer *timer, GstElement *element,
     GstClockTime interval, GstGpuStatsFunc func)
 {
   TimerState *state;
-  GstClockReturn res;
+  gboolean scheduled;
 
   g_return_if_fail (timer != NULL);
   g_return_if_fail (GST_IS_ELEMENT (element));
@@ -486,27 +535,31 @@ gst_gpu_stats_timer_start (GstGpuStatsTimer *timer, GstElement *element,
 
   if (interval == 0 || !GST_CLOCK_TIME_IS_VALID (interval))
     goto out;
+  if (interval < GST_GPU_STATS_MIN_INTERVAL) {
+    GST_ELEMENT_WARNING (element, RESOURCE, SETTINGS,
+        ("stats-interval %" G_GUINT64_FORMAT " ns is below the minimum of "
+         "10 ms; posting stats every 10 ms",
+            interval),
+        ("stats-interval %" G_GUINT64_FORMAT " < %" G_GUINT64_FORMAT " ns",
+            interval, (guint64)GST_GPU_STATS_MIN_INTERVAL));
+    interval = GST_GPU_STATS_MIN_INTERVAL;
+  }
 
   state = g_new0 (TimerState, 1);
   state->refcount = 1;
   g_mutex_init (&state->lock);
   g_cond_init (&state->cond);
+  state->clock = gst_system_clock_obtain ();
+  state->interval = interval;
   state->element = gst_object_ref (element);
   state->func = func;
-
-  timer->clock = gst_system_clock_obtain ();
-  timer->id = gst_clock_new_periodic_id (
-      timer->clock, gst_clock_get_time (timer->clock) + interval, interval);
   timer->priv = state;
 
-  /* the clock entry owns one reference, released by the clock */
-  res = gst_clock_id_wait_async (
-      timer->id, timer_tick, timer_state_ref (state), timer_state_unref);
-  if (res != GST_CLOCK_OK) {
-    GST_WARNING_OBJECT (element, "could not schedule stats posting: %d", res);
-    timer_state_unref (state);
+  g_mutex_lock (&state->lock);
+  scheduled = timer_schedule (state, gst_clock_get_time (state->clock));
+  g_mutex_unlock (&state->lock);
+  if (!scheduled)
     gst_gpu_stats_timer_stop (timer);
-  }
 
 out:
   return;
@@ -528,34 +581,33 @@ gst_gpu_stats_timer_stop (GstGpuStatsTimer *timer)
 {
   TimerState *state;
   GstElement *element = NULL;
+  GstClockID id;
 
   g_return_if_fail (timer != NULL);
 
   state = timer->priv;
   if (state == NULL)
-    goto clear_clock;
+    return;
 
   g_mutex_lock (&state->lock);
   state->stopped = TRUE;
   while (state->running != NULL && state->running != g_thread_self ())
     g_cond_wait (&state->cond, &state->lock);
-  /* the callback reads state->element only when not stopped */
+  /* the callback reads state->element and schedules only when not
+   * stopped */
   element = state->element;
   state->element = NULL;
+  id = state->id;
+  state->id = NULL;
   g_mutex_unlock (&state->lock);
 
-  if (timer->id != NULL)
-    gst_clock_id_unschedule (timer->id);
+  if (id != NULL) {
+    gst_clock_id_unschedule (id);
+    gst_clock_id_unref (id);
+  }
   timer->priv = NULL;
   timer_state_unref (state);
   gst_clear_object (&element);
-
-clear_clock:
-  if (timer->id != NULL) {
-    gst_clock_id_unref (timer->id);
-    timer->id = NULL;
-  }
-  gst_clear_object (&timer->clock);
 }
 
 /**
@@ -565,15 +617,18 @@ clear_clock:
  *
  * <element>:stats-interval: post the `stats` structure as an element message
  * (named "<element>-stats") every this many nanoseconds; 0 (the default)
- * posts nothing. Takes effect at the next READY->PAUSED.
+ * posts nothing; values from 1 to 9,999,999 are raised to the 10 ms
+ * minimum (GST_GPU_STATS_MIN_INTERVAL) with a warning. Takes effect at the
+ * next READY->PAUSED.
  */
 void
 gst_gpu_stats_install_interval_property (GObjectClass *klass, guint prop_id)
 {
   g_object_class_install_property (klass, prop_id,
       g_param_spec_uint64 ("stats-interval", "Stats interval",
-          "Post the stats as an element message every this many ns, 0 = off "
-          "(default: 0)",
+          "Post the stats as an element message (named <element>-stats) "
+          "every this many nanoseconds; 0 = off; values below 10000000 "
+          "(10 ms) are raised to 10 ms with a warning (default: 0)",
           0, G_MAXUINT64, 0,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
               | GST_PARAM_MUTABLE_READY));

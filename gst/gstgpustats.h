@@ -83,21 +83,23 @@ void gst_gpu_stats_post (GstElement *element, GstStructure *stats);
 
 /* Periodic stats posting on the system clock: @func is called every
  * @interval from a clock thread; 0 disables. */
+
+/* The shortest stats-interval: shorter ones are raised to it. */
+#define GST_GPU_STATS_MIN_INTERVAL (10 * GST_MSECOND)
 typedef GstStructure *(*GstGpuStatsFunc) (GstElement *element);
 
 /* Embed zero-initialised; @priv is private state shared with the clock
- * callback. */
+ * callback, NULL while stopped. */
 typedef struct
 {
-  GstClock *clock;
-  GstClockID id;
   gpointer priv;
 } GstGpuStatsTimer;
 
 void gst_gpu_stats_timer_start (GstGpuStatsTimer *timer, GstElement *element,
     GstClockTime interval, GstGpuStatsFunc func);
-/* Installs the `stats-interval` property (guint64 ns, default 0 = off)
- * whose value elements pass to gst_gpu_stats_timer_start(). */
+/* Installs the `stats-interval` property (guint64 ns, default 0 = off,
+ * shorter than GST_GPU_STATS_MIN_INTERVAL raised to it) whose value
+ * elements pass to gst_gpu_stats_timer_start(). */
 void gst_gpu_stats_install_interval_property (
     GObjectClass *klass, guint prop_id);
 void gst_gpu_stats_timer_stop (GstGpuStatsTimer *timer);

@@ -487,8 +487,9 @@ GST_START_TEST (test_timer_posts_periodically)
   guint i;
 
   reset_tick_counters (0);
-  gst_gpu_stats_timer_start (&timer, pipeline, 5 * GST_MSECOND, count_tick);
-  fail_unless (timer.id != NULL);
+  gst_gpu_stats_timer_start (
+      &timer, pipeline, GST_GPU_STATS_MIN_INTERVAL, count_tick);
+  fail_unless (timer.priv != NULL);
   /* the timer keeps the element alive while scheduled */
   fail_unless (GST_OBJECT_REFCOUNT_VALUE (pipeline) > 1);
 
@@ -502,8 +503,7 @@ GST_START_TEST (test_timer_posts_periodically)
   }
 
   gst_gpu_stats_timer_stop (&timer);
-  fail_unless (timer.id == NULL);
-  fail_unless (timer.clock == NULL);
+  fail_unless (timer.priv == NULL);
   assert_single_ref (pipeline);
   gst_object_unref (bus);
   gst_object_unref (pipeline);
@@ -519,10 +519,11 @@ GST_START_TEST (test_timer_stop_waits_for_running_callback)
   };
   gint after_stop;
 
-  /* each tick takes 50 ms, far longer than the 1 ms interval, so stop is
+  /* each tick takes 50 ms, far longer than the 10 ms interval, so stop is
    * almost always called while a tick runs */
   reset_tick_counters (50000);
-  gst_gpu_stats_timer_start (&timer, pipeline, GST_MSECOND, count_tick);
+  gst_gpu_stats_timer_start (
+      &timer, pipeline, GST_GPU_STATS_MIN_INTERVAL, count_tick);
   while (g_atomic_int_get (&in_tick) == 0)
     g_usleep (100);
 
@@ -550,19 +551,21 @@ GST_START_TEST (test_timer_stop_twice_and_unstarted)
 
   /* never started */
   gst_gpu_stats_timer_stop (&timer);
-  fail_unless (timer.id == NULL);
+  fail_unless (timer.priv == NULL);
 
   reset_tick_counters (0);
-  gst_gpu_stats_timer_start (&timer, pipeline, 2 * GST_MSECOND, count_tick);
+  gst_gpu_stats_timer_start (
+      &timer, pipeline, GST_GPU_STATS_MIN_INTERVAL, count_tick);
   fail_unless (wait_for_ticks (1));
   gst_gpu_stats_timer_stop (&timer);
   gst_gpu_stats_timer_stop (&timer);
-  fail_unless (timer.id == NULL && timer.clock == NULL && timer.priv == NULL);
+  fail_unless (timer.priv == NULL);
   assert_single_ref (pipeline);
 
   /* restartable after stop */
   reset_tick_counters (0);
-  gst_gpu_stats_timer_start (&timer, pipeline, 2 * GST_MSECOND, count_tick);
+  gst_gpu_stats_timer_start (
+      &timer, pipeline, GST_GPU_STATS_MIN_INTERVAL, count_tick);
   fail_unless (wait_for_ticks (2));
   gst_gpu_stats_timer_stop (&timer);
   assert_single_ref (pipeline);
@@ -580,7 +583,7 @@ GST_START_TEST (test_timer_zero_interval_disabled)
 
   reset_tick_counters (0);
   gst_gpu_stats_timer_start (&timer, pipeline, 0, count_tick);
-  fail_unless (timer.id == NULL);
+  fail_unless (timer.priv == NULL);
   assert_single_ref (pipeline);
   gst_gpu_stats_timer_stop (&timer);
   fail_unless_equals_int (g_atomic_int_get (&ticks), 0);
@@ -612,7 +615,7 @@ GST_START_TEST (test_timer_stop_from_callback)
   g_atomic_int_set (&self_stopped, 0);
   memset (&self_stop_timer, 0, sizeof (self_stop_timer));
   gst_gpu_stats_timer_start (
-      &self_stop_timer, pipeline, GST_MSECOND, stop_from_tick);
+      &self_stop_timer, pipeline, GST_GPU_STATS_MIN_INTERVAL, stop_from_tick);
   while (
       !g_atomic_int_get (&self_stopped) && g_get_monotonic_time () < deadline)
     g_usleep (1000);
@@ -625,7 +628,7 @@ GST_START_TEST (test_timer_stop_from_callback)
   gst_message_unref (msg);
   g_usleep (50000);
   fail_unless_equals_int (g_atomic_int_get (&ticks), 1);
-  fail_unless (self_stop_timer.id == NULL);
+  fail_unless (self_stop_timer.priv == NULL);
   gst_gpu_stats_timer_stop (&self_stop_timer);
   /* the tick drops its own reference after posting */
   while (GST_OBJECT_REFCOUNT_VALUE (pipeline) > 1
@@ -634,6 +637,73 @@ GST_START_TEST (test_timer_stop_from_callback)
   assert_single_ref (pipeline);
   gst_object_unref (bus);
   gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
+/* Ticks per element of @elements, for timers sharing the clock thread. */
+static GstElement *pair[2];
+static gint pair_ticks[2];
+
+static GstStructure *
+count_pair_tick (GstElement *element)
+{
+  g_atomic_int_inc (&pair_ticks[element == pair[0] ? 0 : 1]);
+  return gst_structure_new_empty ("test-stats");
+}
+
+/* Issue 10 item 12: at 1 ns one of two timers starved the other and a
+ * 3 s stream posted ~270,000 messages. Below the minimum the interval is
+ * raised to it (with a warning), so both post and the count is bounded. */
+GST_START_TEST (test_timer_below_minimum_is_raised_and_both_post)
+{
+  GstGpuStatsTimer timers[2] = { { NULL }, { NULL } };
+  GstBus *buses[2];
+  const gint64 run_us = 300000;
+  gint64 start, elapsed_us;
+  gint max_ticks, i;
+
+  for (i = 0; i < 2; i++) {
+    pair[i] = gst_pipeline_new (NULL);
+    buses[i] = gst_element_get_bus (pair[i]);
+    g_atomic_int_set (&pair_ticks[i], 0);
+  }
+  start = g_get_monotonic_time ();
+  for (i = 0; i < 2; i++)
+    gst_gpu_stats_timer_start (&timers[i], pair[i], 1, count_pair_tick);
+  g_usleep (run_us);
+  for (i = 0; i < 2; i++)
+    gst_gpu_stats_timer_stop (&timers[i]);
+  elapsed_us = g_get_monotonic_time () - start;
+  /* one tick per minimum interval, at most, plus the one in flight */
+  max_ticks = (gint)(elapsed_us * GST_USECOND / GST_GPU_STATS_MIN_INTERVAL) + 1;
+
+  for (i = 0; i < 2; i++) {
+    GstMessage *msg;
+    GError *err = NULL;
+    gint n = g_atomic_int_get (&pair_ticks[i]);
+
+    GST_INFO ("timer %d: %d ticks in %" G_GINT64_FORMAT " us (max %d)", i, n,
+        elapsed_us, max_ticks);
+    fail_unless (n >= 1, "timer %d never posted (the other took %d ticks)", i,
+        g_atomic_int_get (&pair_ticks[1 - i]));
+    fail_unless (n <= max_ticks,
+        "timer %d: %d ticks in %" G_GINT64_FORMAT " us at a 10 ms minimum", i,
+        n, elapsed_us);
+    /* the raise is said on the element's bus, naming the property */
+    msg = gst_bus_pop_filtered (buses[i], GST_MESSAGE_WARNING);
+    fail_unless (msg != NULL, "no warning about the raised interval");
+    gst_message_parse_warning (msg, &err, NULL);
+    fail_unless (
+        strstr (err->message, "stats-interval") != NULL, "%s", err->message);
+    fail_unless (strstr (err->message, "10 ms") != NULL, "%s", err->message);
+    g_error_free (err);
+    gst_message_unref (msg);
+    gst_bus_set_flushing (buses[i], TRUE);
+    gst_object_unref (buses[i]);
+    fail_unless_equals_int (GST_OBJECT_REFCOUNT_VALUE (pair[i]), 1);
+    gst_object_unref (pair[i]);
+  }
 }
 
 GST_END_TEST;
@@ -667,6 +737,7 @@ stats_suite (void)
   tcase_add_test (tc, test_timer_stop_twice_and_unstarted);
   tcase_add_test (tc, test_timer_zero_interval_disabled);
   tcase_add_test (tc, test_timer_stop_from_callback);
+  tcase_add_test (tc, test_timer_below_minimum_is_raised_and_both_post);
   return s;
 }
 
