@@ -64,11 +64,20 @@ struct _GstGpuVideoConvert
   GstGpuDevice *device;
   const GstGpuConvertOps *ops;
   gboolean scaled;
-  gboolean widened; /* more output than input columns */
+  gboolean scaled_x; /* input and output widths differ */
+  guint n_threads;   /* 0: every core */
 
   /* bilinear tables, one entry per output column / row */
   gint32 *x0, *x1, *y0, *y1;
   gfloat *wx, *wy;
+
+  /* C variant: output columns whose pixels lie before the last pixel of a
+   * row; per lane of a pixel vector, the slot channel it holds (NCHW
+   * plane) and its scale and offset */
+  gint wide_columns;
+  guint lane_channel[3];
+  gfloat lane_scale __attribute__ ((vector_size (16)));
+  gfloat lane_offset __attribute__ ((vector_size (16)));
 
   /* ORC */
   OrcKind orc_kind;
@@ -247,244 +256,366 @@ source_from_frame (const GstGpuVideoConvert *convert,
 
 /* --- plain C ------------------------------------------------------------ */
 
-/* The C loop works on strips of at most CHUNK output columns. Per output
- * row of a strip, the channel values (scaled and offset) go into a small
- * float buffer, then one store loop per dtype and layout writes them.
+/* The C variant is written with GCC vector extensions (SSE2 on x86-64,
+ * NEON on arm64, scalar elsewhere): one pixel is one vector of four floats
+ * whose lanes hold the pixel's channels in input byte order (R G B for
+ * YUV inputs; lane 0 holds the luma for GRAY output). Per output row:
  *
- * Scaling is separable: gst_gpu_bilinear_blend () blends along the rows
- * first (top, bottom) and between them last, so the horizontal blend of one
- * source row over the strip's columns is computed once, into a row buffer,
- * and serves every output row that reads that source row (consecutive
- * output rows share source rows unless the height shrinks by 2 or more).
- * Two such buffers are kept; an output row is the vertical blend of two of
- * them. The operations and their order are those of
- * gst_gpu_convert_pixel () (the CUDA kernel): the results are bit-identical.
+ * 1. Scaling is separable: gst_gpu_bilinear_blend () blends along the rows
+ *    first (top, bottom) and between them last, so the horizontal blend of
+ *    one source row over a strip of output columns is computed once, into
+ *    a row of pixel vectors, and serves every output row that reads that
+ *    source row. Two such rows are kept.
+ * 2. The output row is their vertical blend, scaled and offset per lane.
+ * 3. Four output pixels at a time are rearranged into three vectors of
+ *    consecutive slot values (NHWC) or of one plane each (NCHW), converted
+ *    to the slot's dtype and stored.
  *
- * All buffers live on the stack (about 9 KiB), so a plan stays usable from
- * several threads at once and the hot path does not allocate. */
-#define CHUNK 256
+ * Every lane performs the float operations of gst_gpu_convert_pixel (),
+ * the CUDA kernel's body, in the same order (the library is compiled with
+ * -ffp-contract=off): the slots are bit-identical to the kernel's, which
+ * the tests check for every format, colour, layout and dtype.
+ *
+ * The row buffers live on the stack (16 KiB), so a plan stays usable from
+ * several threads at once. */
+#define CHUNK 512
 
-typedef gfloat ChunkRow[3][CHUNK];
+typedef gfloat v4f __attribute__ ((vector_size (16)));
+typedef gint32 v4i __attribute__ ((vector_size (16)));
+typedef guint32 v4u __attribute__ ((vector_size (16)));
+typedef guint8 v4u8 __attribute__ ((vector_size (4)));
+typedef guint16 v4u16 __attribute__ ((vector_size (8)));
 
-/* Horizontal blend of source row @sy over output columns @dx0 .. @dx0 + @n
- * into @row. Always inlined with constant @format and @color, so every
- * combination gets its own loop without per-pixel switches. When the width
- * grows, neighbouring columns read the same source pixels: then the last
- * two fetched pixels are reused rather than fetched (and for YUV converted)
- * again. */
-static inline void blend_source_row (const GstGpuVideoConvert *convert,
-    const GstGpuPixSource *src, gint sy, gint dx0, gint n, ChunkRow row,
-    const gint format, const gint color) __attribute__ ((always_inline));
+#define ALWAYS_INLINE inline __attribute__ ((always_inline))
 
-static inline void
-blend_source_row (const GstGpuVideoConvert *convert, const GstGpuPixSource *src,
-    gint sy, gint dx0, gint n, ChunkRow row, const gint format,
-    const gint color)
+/* Lane of the pixel vector holding red for @format. */
+static gint
+red_lane (gint format)
 {
-  GstGpuPixSource s = *src;
-  const gint channels = color == GST_GPU_COLOR_GRAY ? 1 : 3;
-  const gint32 *x0 = convert->x0 + dx0, *x1 = convert->x1 + dx0;
-  const gfloat *wx = convert->wx + dx0;
-  gint i, ch;
-
-  s.format = format;
-  if (!convert->widened) {
-    /* neighbouring columns rarely share source pixels: fetch both */
-    for (i = 0; i < n; i++) {
-      gfloat a[3], b[3];
-
-      gst_gpu_pix_fetch (&s, color, x0[i], sy, a);
-      gst_gpu_pix_fetch (&s, color, x1[i], sy, b);
-      for (ch = 0; ch < channels; ch++)
-        row[ch][i] = gst_gpu_lerp (a[ch], b[ch], wx[i]);
-    }
-  } else {
-    gint32 have0 = -1, have1 = -1; /* source columns held in a and b */
-    gfloat a[3] = { 0 }, b[3] = { 0 };
-
-    for (i = 0; i < n; i++) {
-      if (x0[i] != have0) {
-        if (x0[i] == have1) {
-          for (ch = 0; ch < channels; ch++)
-            a[ch] = b[ch];
-        } else {
-          gst_gpu_pix_fetch (&s, color, x0[i], sy, a);
-        }
-        have0 = x0[i];
-      }
-      if (x1[i] != have1) {
-        gst_gpu_pix_fetch (&s, color, x1[i], sy, b);
-        have1 = x1[i];
-      }
-      for (ch = 0; ch < channels; ch++)
-        row[ch][i] = gst_gpu_lerp (a[ch], b[ch], wx[i]);
-    }
-  }
+  return format == GST_GPU_PIX_BGR || format == GST_GPU_PIX_BGRA ? 2 : 0;
 }
 
-/* Output row @dy of the strip @dx0 .. @dx0 + @n into @out. @rows holds two
- * horizontally blended source rows, @held their source row numbers (-1:
- * none); they carry over from the previous output row of the strip. */
-static inline void convert_c_row (const GstGpuVideoConvert *convert,
-    const GstGpuPixSource *s, gint dy, gint dx0, gint n, ChunkRow rows[2],
-    gint held[2], ChunkRow out, const gint format, const gint color)
-    __attribute__ ((always_inline));
-
-static inline void
-convert_c_row (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
-    gint dy, gint dx0, gint n, ChunkRow rows[2], gint held[2], ChunkRow out,
-    const gint format, const gint color)
+/* v < 0 ? 0 : (v > 255 ? 255 : v) per lane, -0 and NaN giving +0: the
+ * lane-wise gst_gpu_clamp255 () and the clamp of gst_gpu_float_to_u8 (). */
+static ALWAYS_INLINE v4f
+clamp255_v (v4f v)
 {
-  const GstGpuSlotParams *p = &convert->params;
-  const gint channels = color == GST_GPU_COLOR_GRAY ? 1 : 3;
-  gint32 y0, y1;
-  gfloat wy;
-  gint i, ch, t, b;
+  const v4f hi = { 255.0f, 255.0f, 255.0f, 255.0f };
+  v4i pos = v > (v4f){ 0 }, low = v < hi;
 
-  if (!convert->scaled) {
-    /* weights are all 0: the blend is exactly the first neighbour */
-    GstGpuPixSource direct = *s;
-
-    direct.format = format;
-    for (i = 0; i < n; i++) {
-      gfloat a[3];
-
-      gst_gpu_pix_fetch (&direct, color, dx0 + i, dy, a);
-      for (ch = 0; ch < channels; ch++)
-        out[ch][i] = a[ch] * p->scale[ch] + p->offset[ch];
-    }
-    return;
-  }
-
-  y0 = convert->y0[dy];
-  y1 = convert->y1[dy];
-  wy = convert->wy[dy];
-  /* top row: reuse, else replace the buffer not holding the bottom row */
-  t = held[0] == y0 ? 0 : (held[1] == y0 ? 1 : -1);
-  if (t < 0) {
-    t = held[0] == y1 ? 1 : 0;
-    blend_source_row (convert, s, y0, dx0, n, rows[t], format, color);
-    held[t] = y0;
-  }
-  b = t;
-  if (y1 != y0) {
-    b = 1 - t;
-    if (held[b] != y1) {
-      blend_source_row (convert, s, y1, dx0, n, rows[b], format, color);
-      held[b] = y1;
-    }
-  }
-  for (ch = 0; ch < channels; ch++) {
-    const gfloat *top = rows[t][ch], *bot = rows[b][ch];
-    gfloat *o = out[ch];
-    const gfloat scale = p->scale[ch], offset = p->offset[ch];
-
-    for (i = 0; i < n; i++)
-      o[i] = gst_gpu_lerp (top[i], bot[i], wy) * scale + offset;
-  }
+  v = (v4f)((v4i)v & pos);
+  return (v4f)(((v4i)v & low) | ((v4i)hi & ~low));
 }
 
-/* Writes @n values per channel of output row @dy from column @dx0. */
-static void
-store_chunk (const GstGpuSlotParams *p, gpointer dst, gint dy, gint dx0, gint n,
-    gfloat row[3][CHUNK])
+/* Pixel @x of the source row starting at @row (and its chroma rows @c0,
+ * @c1) as a vector; @wide_ok: the 3-byte formats may load four bytes.
+ * Always inlined with constant @format, @color and @wide_ok. */
+static ALWAYS_INLINE v4f
+fetch_pixel (const GstGpuPixSource *s, const guint8 *row, const guint8 *c0,
+    const guint8 *c1, gint x, const gint format, const gint color,
+    const gboolean wide_ok)
 {
-  gsize plane = (gsize)p->width * p->height;
-  gsize base = (gsize)dy * p->width + dx0;
-  gint i, ch;
+  v4f f;
 
-  if (p->layout == GST_GPU_LAYOUT_NCHW || p->channels == 1) {
-    for (ch = 0; ch < p->channels; ch++) {
-      gsize o = ch * plane + base;
+  switch (format) {
+    case GST_GPU_PIX_RGB:
+    case GST_GPU_PIX_BGR:
+      if (wide_ok) {
+        v4u8 b;
 
-      switch (p->type) {
-        case GST_GPU_OUT_FLOAT32:
-          memcpy ((gfloat *)dst + o, row[ch], n * sizeof (gfloat));
-          break;
-        case GST_GPU_OUT_FLOAT16:
-          for (i = 0; i < n; i++)
-            ((guint16 *)dst)[o + i] = gst_gpu_float_to_half (row[ch][i]);
-          break;
-        default:
-          for (i = 0; i < n; i++)
-            ((guint8 *)dst)[o + i] = gst_gpu_float_to_u8 (row[ch][i]);
-          break;
-      }
-    }
-    return;
-  }
-  base *= 3;
-  switch (p->type) {
-    case GST_GPU_OUT_FLOAT32: {
-      gfloat *d = (gfloat *)dst + base;
-
-      for (i = 0; i < n; i++) {
-        d[3 * i] = row[0][i];
-        d[3 * i + 1] = row[1][i];
-        d[3 * i + 2] = row[2][i];
+        memcpy (&b, row + 3 * x, 4);
+        f = __builtin_convertvector(b, v4f);
+      } else {
+        f = (v4f){ row[3 * x], row[3 * x + 1], row[3 * x + 2], 0.0f };
       }
       break;
-    }
-    case GST_GPU_OUT_FLOAT16: {
-      guint16 *d = (guint16 *)dst + base;
+    case GST_GPU_PIX_RGBA:
+    case GST_GPU_PIX_BGRA: {
+      v4u8 b;
 
-      for (i = 0; i < n; i++)
-        for (ch = 0; ch < 3; ch++)
-          d[3 * i + ch] = gst_gpu_float_to_half (row[ch][i]);
+      memcpy (&b, row + 4 * x, 4);
+      f = __builtin_convertvector(b, v4f);
+      break;
+    }
+    case GST_GPU_PIX_GRAY8: {
+      gfloat g = row[x];
+
+      return (v4f){ g, g, g, g };
+    }
+    default: {
+      /* NV12: @c0 interleaved UV; I420: @c0 U, @c1 V */
+      const GstGpuYuvCoeffs *k = &s->yuv;
+      gint U = format == GST_GPU_PIX_NV12 ? c0[(x >> 1) * 2] : c0[x >> 1];
+      gint V = format == GST_GPU_PIX_NV12 ? c0[(x >> 1) * 2 + 1] : c1[x >> 1];
+      gfloat y = ((gfloat)row[x] - k->y_off) * k->y_scale;
+      gfloat u = ((gfloat)U - 128.0f) * k->c_scale;
+      gfloat v = ((gfloat)V - 128.0f) * k->c_scale;
+      /* adding the zero products leaves y + rv v and y + bu u exact */
+      v4f cu = { 0.0f, k->gu, k->bu, 0.0f }, cv = { k->rv, k->gv, 0.0f, 0.0f };
+
+      f = clamp255_v (((v4f){ y, y, y, y } + cu * u) + cv * v);
+      break;
+    }
+  }
+  if (color == GST_GPU_COLOR_GRAY) {
+    const gint r = red_lane (format);
+
+    f[0] = 0.299f * f[r] + 0.587f * f[1] + 0.114f * f[2 - r];
+  }
+  return f;
+}
+
+/* Horizontal blend of source row @sy over output columns @dx0 .. @dx0 + @n
+ * into @out. Always inlined with constant @format and @color, so every
+ * combination gets its own loop without per-pixel switches. */
+static ALWAYS_INLINE void
+blend_source_row (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
+    gint sy, gint dx0, gint n, v4f *out, const gint format, const gint color)
+{
+  const gint32 *x0 = convert->x0 + dx0, *x1 = convert->x1 + dx0;
+  const gfloat *wx = convert->wx + dx0;
+  const guint8 *row = s->plane[0] + (gsize)sy * s->stride[0];
+  const guint8 *c0 = s->plane[1] + (gsize)(sy >> 1) * s->stride[1];
+  const guint8 *c1 = s->plane[2] + (gsize)(sy >> 1) * s->stride[2];
+  /* columns whose pixels all lie before the last one of the row may load
+   * four bytes of a 3-byte pixel */
+  gint wide = CLAMP (convert->wide_columns - dx0, 0, n);
+  gint i;
+
+  if (!convert->scaled_x) {
+    /* weight 0: the blend is exactly the first pixel */
+    for (i = 0; i < wide; i++)
+      out[i] = fetch_pixel (s, row, c0, c1, x0[i], format, color, TRUE);
+    for (; i < n; i++)
+      out[i] = fetch_pixel (s, row, c0, c1, x0[i], format, color, FALSE);
+    return;
+  }
+  for (i = 0; i < wide; i++) {
+    v4f a = fetch_pixel (s, row, c0, c1, x0[i], format, color, TRUE);
+    v4f b = fetch_pixel (s, row, c0, c1, x1[i], format, color, TRUE);
+
+    out[i] = a + wx[i] * (b - a);
+  }
+  for (; i < n; i++) {
+    v4f a = fetch_pixel (s, row, c0, c1, x0[i], format, color, FALSE);
+    v4f b = fetch_pixel (s, row, c0, c1, x1[i], format, color, FALSE);
+
+    out[i] = a + wx[i] * (b - a);
+  }
+}
+
+/* Four slot values to @d (an element pointer of the slot's dtype). */
+static ALWAYS_INLINE void
+store4 (gpointer d, v4f v, const gint type)
+{
+  switch (type) {
+    case GST_GPU_OUT_FLOAT32:
+      memcpy (d, &v, sizeof (v));
+      break;
+    case GST_GPU_OUT_FLOAT16: {
+      v4u x = (v4u)v, sign = (x >> 16) & 0x8000u, absx = x & 0x7fffffffu;
+      /* all four normal halves (2^-14 <= |v| < 65520): the normal branch
+       * of gst_gpu_float_to_half () lane-wise, else lane by lane */
+      v4u bad = (absx - 0x38800000u) >= (0x477ff000u - 0x38800000u);
+      v4u16 h16;
+
+      bad |= __builtin_shuffle (bad, (v4u){ 2, 3, 0, 1 });
+      bad |= __builtin_shuffle (bad, (v4u){ 1, 0, 3, 2 });
+      if (G_LIKELY (!bad[0])) {
+        v4u h = (absx >> 13) - (112u << 10);
+
+        h += ((absx & 0x1fffu) + 0xfffu + (h & 1u)) >> 13;
+        h16 = __builtin_convertvector(sign | h, v4u16);
+      } else {
+        h16 = (v4u16){ gst_gpu_float_to_half (v[0]),
+          gst_gpu_float_to_half (v[1]), gst_gpu_float_to_half (v[2]),
+          gst_gpu_float_to_half (v[3]) };
+      }
+      memcpy (d, &h16, sizeof (h16));
       break;
     }
     default: {
-      guint8 *d = (guint8 *)dst + base;
+      /* clamped to 0..255, then truncation is floor */
+      v4u8 b = __builtin_convertvector(
+          __builtin_convertvector(clamp255_v (v) + 0.5f, v4i), v4u8);
 
-      for (i = 0; i < n; i++)
-        for (ch = 0; ch < 3; ch++)
-          d[3 * i + ch] = gst_gpu_float_to_u8 (row[ch][i]);
+      memcpy (d, &b, sizeof (b));
       break;
     }
   }
 }
 
-/* One strip of output columns, all rows. Always inlined with constant
- * @format and @color. */
-static inline void convert_c_strip (const GstGpuVideoConvert *convert,
-    const GstGpuPixSource *s, gpointer dst, gint dx0, gint n, const gint format,
-    const gint color) __attribute__ ((always_inline));
-
-static inline void
-convert_c_strip (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
-    gpointer dst, gint dx0, gint n, const gint format, const gint color)
+/* Vertical blend of @top and @bot with weight @wy, scaled and offset, for
+ * output row @dy, columns @dx0 .. @dx0 + @n, stored into the slot. Always
+ * inlined with constant @layout, @type, @channels and @swap (channel c of
+ * the slot is lane 2 - c rather than c). */
+static ALWAYS_INLINE void
+store_row (const GstGpuVideoConvert *convert, gpointer dst, gint dy, gint dx0,
+    gint n, const v4f *top, const v4f *bot, gfloat wy, const gint layout,
+    const gint type, const gint channels, const gboolean swap)
 {
   const GstGpuSlotParams *p = &convert->params;
-  ChunkRow rows[2], out;
-  gint held[2] = { -1, -1 };
-  gint dy;
+  const gsize esize = type == GST_GPU_OUT_FLOAT32   ? 4
+                      : type == GST_GPU_OUT_FLOAT16 ? 2
+                                                    : 1;
+  const gsize plane = (gsize)p->width * p->height;
+  const v4f scale = convert->lane_scale, offset = convert->lane_offset;
+  guint8 *d[3];
+  gint i, k;
 
-  for (dy = 0; dy < p->height; dy++) {
-    convert_c_row (convert, s, dy, dx0, n, rows, held, out, format, color);
-    store_chunk (p, dst, dy, dx0, n, out);
+  if (layout == GST_GPU_LAYOUT_NHWC && channels == 3) {
+    d[0] = (guint8 *)dst + ((gsize)dy * p->width + dx0) * 3 * esize;
+  } else {
+    /* plane of lane k */
+    for (k = 0; k < channels; k++)
+      d[k] = (guint8 *)dst
+             + (convert->lane_channel[k] * plane + (gsize)dy * p->width + dx0)
+                   * esize;
+  }
+  for (i = 0; i + 4 <= n; i += 4) {
+    v4f q[4];
+
+    for (k = 0; k < 4; k++)
+      q[k] = (top[i + k] + wy * (bot[i + k] - top[i + k])) * scale + offset;
+    if (layout == GST_GPU_LAYOUT_NHWC && channels == 3) {
+      v4f o0, o1, o2;
+
+      if (swap) {
+        o0 = __builtin_shuffle (q[0], q[1], (v4i){ 2, 1, 0, 6 });
+        o1 = __builtin_shuffle (q[1], q[2], (v4i){ 1, 0, 6, 5 });
+        o2 = __builtin_shuffle (q[2], q[3], (v4i){ 0, 6, 5, 4 });
+      } else {
+        o0 = __builtin_shuffle (q[0], q[1], (v4i){ 0, 1, 2, 4 });
+        o1 = __builtin_shuffle (q[1], q[2], (v4i){ 1, 2, 4, 5 });
+        o2 = __builtin_shuffle (q[2], q[3], (v4i){ 2, 4, 5, 6 });
+      }
+      store4 (d[0] + (gsize)i * 3 * esize, o0, type);
+      store4 (d[0] + ((gsize)i * 3 + 4) * esize, o1, type);
+      store4 (d[0] + ((gsize)i * 3 + 8) * esize, o2, type);
+    } else {
+      /* transpose: lane k of the four pixels into plane k */
+      v4f t0 = __builtin_shuffle (q[0], q[1], (v4i){ 0, 4, 1, 5 });
+      v4f t1 = __builtin_shuffle (q[2], q[3], (v4i){ 0, 4, 1, 5 });
+
+      store4 (d[0] + i * esize, __builtin_shuffle (t0, t1, (v4i){ 0, 1, 4, 5 }),
+          type);
+      if (channels == 3) {
+        v4f t2 = __builtin_shuffle (q[0], q[1], (v4i){ 2, 6, 3, 7 });
+        v4f t3 = __builtin_shuffle (q[2], q[3], (v4i){ 2, 6, 3, 7 });
+
+        store4 (d[1] + i * esize,
+            __builtin_shuffle (t0, t1, (v4i){ 2, 3, 6, 7 }), type);
+        store4 (d[2] + i * esize,
+            __builtin_shuffle (t2, t3, (v4i){ 0, 1, 4, 5 }), type);
+      }
+    }
+  }
+  for (; i < n; i++) {
+    v4f q = (top[i] + wy * (bot[i] - top[i])) * scale + offset;
+
+    for (k = 0; k < channels; k++) {
+      gint lane = layout == GST_GPU_LAYOUT_NHWC && channels == 3
+                      ? (swap ? 2 - k : k)
+                      : k;
+      gsize at = layout == GST_GPU_LAYOUT_NHWC && channels == 3
+                     ? (gsize)i * 3 + k
+                     : (gsize)i;
+
+      gst_gpu_store (d[layout == GST_GPU_LAYOUT_NHWC && channels == 3 ? 0 : k],
+          type, at, q[lane]);
+    }
+  }
+}
+
+/* Picks the store_row () specialisation of the plan. */
+static void
+store_row_any (const GstGpuVideoConvert *convert, gpointer dst, gint dy,
+    gint dx0, gint n, const v4f *top, const v4f *bot, gfloat wy)
+{
+  const GstGpuSlotParams *p = &convert->params;
+
+#define STORE_ROW(layout, type, channels, swap)                                \
+  store_row (                                                                  \
+      convert, dst, dy, dx0, n, top, bot, wy, layout, type, channels, swap)
+#define STORE_ROW_TYPE(type)                                                   \
+  do {                                                                         \
+    if (p->channels == 1)                                                      \
+      STORE_ROW (GST_GPU_LAYOUT_NCHW, type, 1, FALSE);                         \
+    else if (p->layout == GST_GPU_LAYOUT_NCHW)                                 \
+      STORE_ROW (GST_GPU_LAYOUT_NCHW, type, 3, FALSE);                         \
+    else if (convert->lane_channel[0] != 0)                                    \
+      STORE_ROW (GST_GPU_LAYOUT_NHWC, type, 3, TRUE);                          \
+    else                                                                       \
+      STORE_ROW (GST_GPU_LAYOUT_NHWC, type, 3, FALSE);                         \
+  } while (0)
+
+  switch (p->type) {
+    case GST_GPU_OUT_FLOAT32:
+      STORE_ROW_TYPE (GST_GPU_OUT_FLOAT32);
+      break;
+    case GST_GPU_OUT_FLOAT16:
+      STORE_ROW_TYPE (GST_GPU_OUT_FLOAT16);
+      break;
+    default:
+      STORE_ROW_TYPE (GST_GPU_OUT_UINT8);
+      break;
+  }
+#undef STORE_ROW_TYPE
+#undef STORE_ROW
+}
+
+/* Output rows @dy0 .. @dy1 of the strip of columns @dx0 .. @dx0 + @n.
+ * Always inlined with constant @format and @color. */
+static ALWAYS_INLINE void
+convert_c_strip (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
+    gpointer dst, gint dy0, gint dy1, gint dx0, gint n, const gint format,
+    const gint color)
+{
+  v4f rows[2][CHUNK];
+  gint held[2] = { -1, -1 }; /* source row in rows[0], rows[1] */
+  gint dy, t, b;
+
+  for (dy = dy0; dy < dy1; dy++) {
+    gint32 y0 = convert->y0[dy], y1 = convert->y1[dy];
+
+    /* weight 0: the blend is exactly the top row (never -0), whatever the
+     * bottom row holds */
+    if (convert->wy[dy] == 0.0f)
+      y1 = y0;
+    /* top row: reuse, else replace the buffer not holding the bottom row */
+    t = held[0] == y0 ? 0 : (held[1] == y0 ? 1 : -1);
+    if (t < 0) {
+      t = held[0] == y1 ? 1 : 0;
+      blend_source_row (convert, s, y0, dx0, n, rows[t], format, color);
+      held[t] = y0;
+    }
+    b = t;
+    if (y1 != y0) {
+      b = 1 - t;
+      if (held[b] != y1) {
+        blend_source_row (convert, s, y1, dx0, n, rows[b], format, color);
+        held[b] = y1;
+      }
+    }
+    store_row_any (convert, dst, dy, dx0, n, rows[t], rows[b], convert->wy[dy]);
   }
 }
 
 #define CONVERT_C_FORMAT(fmt)                                                  \
   static void convert_c_##fmt (const GstGpuVideoConvert *convert,              \
-      const GstGpuPixSource *s, gpointer dst)                                  \
+      const GstGpuPixSource *s, gpointer dst, gint dy0, gint dy1)              \
   {                                                                            \
     const GstGpuSlotParams *p = &convert->params;                              \
     gint dx0, n;                                                               \
                                                                                \
     for (dx0 = 0; dx0 < p->width; dx0 += n) {                                  \
       n = MIN (CHUNK, p->width - dx0);                                         \
-      switch (p->color) {                                                      \
-        case GST_GPU_COLOR_RGB:                                                \
-          convert_c_strip (convert, s, dst, dx0, n, fmt, GST_GPU_COLOR_RGB);   \
-          break;                                                               \
-        case GST_GPU_COLOR_BGR:                                                \
-          convert_c_strip (convert, s, dst, dx0, n, fmt, GST_GPU_COLOR_BGR);   \
-          break;                                                               \
-        default:                                                               \
-          convert_c_strip (convert, s, dst, dx0, n, fmt, GST_GPU_COLOR_GRAY);  \
-          break;                                                               \
-      }                                                                        \
+      if (p->color == GST_GPU_COLOR_GRAY)                                      \
+        convert_c_strip (                                                      \
+            convert, s, dst, dy0, dy1, dx0, n, fmt, GST_GPU_COLOR_GRAY);       \
+      else /* RGB and BGR differ only in the lanes stored */                   \
+        convert_c_strip (                                                      \
+            convert, s, dst, dy0, dy1, dx0, n, fmt, GST_GPU_COLOR_RGB);        \
     }                                                                          \
   }
 
@@ -496,40 +627,163 @@ CONVERT_C_FORMAT (GST_GPU_PIX_GRAY8);
 CONVERT_C_FORMAT (GST_GPU_PIX_NV12);
 CONVERT_C_FORMAT (GST_GPU_PIX_I420);
 
+/* Output rows @dy0 .. @dy1 of one frame. */
+static void
+convert_c_rows (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
+    gpointer dst, gint dy0, gint dy1)
+{
+  switch (s->format) {
+    case GST_GPU_PIX_RGB:
+      convert_c_GST_GPU_PIX_RGB (convert, s, dst, dy0, dy1);
+      break;
+    case GST_GPU_PIX_BGR:
+      convert_c_GST_GPU_PIX_BGR (convert, s, dst, dy0, dy1);
+      break;
+    case GST_GPU_PIX_RGBA:
+      convert_c_GST_GPU_PIX_RGBA (convert, s, dst, dy0, dy1);
+      break;
+    case GST_GPU_PIX_BGRA:
+      convert_c_GST_GPU_PIX_BGRA (convert, s, dst, dy0, dy1);
+      break;
+    case GST_GPU_PIX_GRAY8:
+      convert_c_GST_GPU_PIX_GRAY8 (convert, s, dst, dy0, dy1);
+      break;
+    case GST_GPU_PIX_NV12:
+      convert_c_GST_GPU_PIX_NV12 (convert, s, dst, dy0, dy1);
+      break;
+    default:
+      convert_c_GST_GPU_PIX_I420 (convert, s, dst, dy0, dy1);
+      break;
+  }
+}
+
+/* --- row bands on several threads --------------------------------------- */
+
+/* Output pixels below which a frame is converted on the calling thread
+ * alone: waking helpers costs more than it saves. */
+#define MIN_SPLIT_PIXELS (128 * 128)
+/* Bands per thread: a helper that starts late leaves its bands to others. */
+#define BANDS_PER_THREAD 4
+
+/* One frame's conversion shared between the calling thread and helpers of
+ * the process-wide pool. Reference-counted: a helper may start after the
+ * caller has finished every band and returned. */
+typedef struct
+{
+  gint ref;
+  const GstGpuVideoConvert *convert;
+  GstGpuPixSource source;
+  gpointer dst;
+  gint height;
+  gint n_bands;
+  gint next_band; /* atomic: first band nobody has taken */
+  gint bands_done;
+  GMutex lock;
+  GCond done;
+} ConvertJob;
+
+static void
+convert_job_unref (ConvertJob *job)
+{
+  if (g_atomic_int_dec_and_test (&job->ref)) {
+    g_mutex_clear (&job->lock);
+    g_cond_clear (&job->done);
+    g_free (job);
+  }
+}
+
+/* Converts bands until none is left; counts them done. */
+static void
+convert_job_work (ConvertJob *job)
+{
+  gint band, n = 0;
+
+  /* a late helper only reads the counters: the plan may be gone */
+  while ((band = g_atomic_int_add (&job->next_band, 1)) < job->n_bands) {
+    convert_c_rows (job->convert, &job->source, job->dst,
+        (gint)((gint64)job->height * band / job->n_bands),
+        (gint)((gint64)job->height * (band + 1) / job->n_bands));
+    n++;
+  }
+  if (n > 0) {
+    g_mutex_lock (&job->lock);
+    job->bands_done += n;
+    if (job->bands_done == job->n_bands)
+      g_cond_signal (&job->done);
+    g_mutex_unlock (&job->lock);
+  }
+}
+
+static void
+convert_job_help (gpointer data, gpointer user_data)
+{
+  convert_job_work (data);
+  convert_job_unref (data);
+}
+
+static GThreadPool *
+convert_pool_get (void)
+{
+  static GThreadPool *pool = NULL;
+
+  if (g_once_init_enter (&pool)) {
+    /* shared, grows to one helper less than the cores; lives as long as
+     * the process, like GStreamer's own task pool threads */
+    GThreadPool *p = g_thread_pool_new (convert_job_help, NULL,
+        MAX (1, (gint)g_get_num_processors () - 1), FALSE, NULL);
+
+    g_once_init_leave (&pool, p);
+  }
+  return pool;
+}
+
+/* Threads to use for one frame of @convert. */
+static guint
+convert_threads (const GstGpuVideoConvert *convert)
+{
+  guint threads
+      = convert->n_threads ? convert->n_threads : g_get_num_processors ();
+
+  if ((gsize)convert->params.width * convert->params.height < MIN_SPLIT_PIXELS)
+    return 1;
+  return MIN (threads, (guint)convert->params.height);
+}
+
 static gboolean
 convert_c (
     GstGpuVideoConvert *convert, const GstVideoFrame *frame, gpointer dst)
 {
   GstGpuPixSource s;
+  ConvertJob *job;
+  guint threads, i;
 
   if (!source_from_frame (convert, frame, &s))
     return FALSE;
-
-  switch (s.format) {
-    case GST_GPU_PIX_RGB:
-      convert_c_GST_GPU_PIX_RGB (convert, &s, dst);
-      break;
-    case GST_GPU_PIX_BGR:
-      convert_c_GST_GPU_PIX_BGR (convert, &s, dst);
-      break;
-    case GST_GPU_PIX_RGBA:
-      convert_c_GST_GPU_PIX_RGBA (convert, &s, dst);
-      break;
-    case GST_GPU_PIX_BGRA:
-      convert_c_GST_GPU_PIX_BGRA (convert, &s, dst);
-      break;
-    case GST_GPU_PIX_GRAY8:
-      convert_c_GST_GPU_PIX_GRAY8 (convert, &s, dst);
-      break;
-    case GST_GPU_PIX_NV12:
-      convert_c_GST_GPU_PIX_NV12 (convert, &s, dst);
-      break;
-    case GST_GPU_PIX_I420:
-      convert_c_GST_GPU_PIX_I420 (convert, &s, dst);
-      break;
-    default:
-      return FALSE;
+  threads = convert_threads (convert);
+  if (threads <= 1) {
+    convert_c_rows (convert, &s, dst, 0, convert->params.height);
+    return TRUE;
   }
+
+  job = g_new0 (ConvertJob, 1);
+  job->ref = threads; /* the caller and threads - 1 helpers */
+  job->convert = convert;
+  job->source = s;
+  job->dst = dst;
+  job->height = convert->params.height;
+  job->n_bands
+      = MIN (threads * BANDS_PER_THREAD, (guint)convert->params.height);
+  g_mutex_init (&job->lock);
+  g_cond_init (&job->done);
+  for (i = 1; i < threads; i++)
+    g_thread_pool_push (convert_pool_get (), job, NULL);
+
+  convert_job_work (job);
+  g_mutex_lock (&job->lock);
+  while (job->bands_done < job->n_bands)
+    g_cond_wait (&job->done, &job->lock);
+  g_mutex_unlock (&job->lock);
+  convert_job_unref (job);
   return TRUE;
 }
 
@@ -763,6 +1017,41 @@ static const GstGpuConvertOps convert_ops[] = {
 
 /* --- plan --------------------------------------------------------------- */
 
+/* The C variant's lane arrangement: where each slot channel sits in a
+ * pixel vector, and which columns may load four bytes of 3-byte pixels. */
+static void
+plan_lanes (GstGpuVideoConvert *convert)
+{
+  const GstGpuSlotParams *p = &convert->params;
+  gint red = red_lane (convert->source.format), c;
+  gint lane[3] = { 0, 1, 2 };
+
+  if (p->color == GST_GPU_COLOR_RGB) {
+    lane[0] = red;
+    lane[2] = 2 - red;
+  } else if (p->color == GST_GPU_COLOR_BGR) {
+    lane[0] = 2 - red;
+    lane[2] = red;
+  }
+  memset (&convert->lane_scale, 0, sizeof (convert->lane_scale));
+  memset (&convert->lane_offset, 0, sizeof (convert->lane_offset));
+  for (c = 0; c < p->channels; c++) {
+    convert->lane_channel[lane[c]] = c;
+    convert->lane_scale[lane[c]] = p->scale[c];
+    convert->lane_offset[lane[c]] = p->offset[c];
+  }
+
+  convert->wide_columns = p->width;
+  if (convert->source.format == GST_GPU_PIX_RGB
+      || convert->source.format == GST_GPU_PIX_BGR) {
+    /* x1 >= x0 grows with the column */
+    while (
+        convert->wide_columns > 0
+        && convert->x1[convert->wide_columns - 1] >= convert->source.width - 1)
+      convert->wide_columns--;
+  }
+}
+
 static gboolean
 plan_init (GstGpuVideoConvert *convert, const GstVideoInfo *in_info,
     const GstGpuVideoSlotFormat *out, GError **error)
@@ -823,7 +1112,7 @@ plan_init (GstGpuVideoConvert *convert, const GstVideoInfo *in_info,
 
   convert->scaled = (guint)convert->source.width != out->width
                     || (guint)convert->source.height != out->height;
-  convert->widened = out->width > (guint)convert->source.width;
+  convert->scaled_x = (guint)convert->source.width != out->width;
   convert->x0 = g_new (gint32, out->width);
   convert->x1 = g_new (gint32, out->width);
   convert->wx = g_new (gfloat, out->width);
@@ -836,6 +1125,7 @@ plan_init (GstGpuVideoConvert *convert, const GstVideoInfo *in_info,
   for (i = 0; i < out->height; i++)
     gst_gpu_bilinear_coord (i, convert->source.height, out->height,
         &convert->y0[i], &convert->y1[i], &convert->wy[i]);
+  plan_lanes (convert);
 
   convert->orc_kind = orc_kind_for (convert, convert->orc_plane);
   if (convert->orc_kind == ORC_KIND_ROWS) {
@@ -926,6 +1216,13 @@ gst_gpu_video_convert_free (GstGpuVideoConvert *convert)
   g_free (convert);
 }
 
+void
+gst_gpu_video_convert_set_threads (GstGpuVideoConvert *convert, guint threads)
+{
+  g_return_if_fail (convert != NULL);
+  convert->n_threads = threads;
+}
+
 const gchar *
 gst_gpu_video_convert_get_impl (GstGpuVideoConvert *convert)
 {
@@ -956,6 +1253,7 @@ gst_gpu_video_convert_reference (
   g_return_if_fail (frame != NULL && out != NULL && dst != NULL);
 
   gst_gpu_convert_init_debug ();
+  convert.n_threads = 1;
   if (plan_init (&convert, &frame->info, out, &error))
     convert_c (&convert, frame, dst);
   else

@@ -82,6 +82,19 @@ void gst_gpu_video_convert_free (GstGpuVideoConvert *convert);
 const gchar *gst_gpu_video_convert_get_impl (GstGpuVideoConvert *convert);
 
 /**
+ * gst_gpu_video_convert_set_threads:
+ * @threads: threads converting one frame on the CPU; 0 (the default): one
+ *   per core
+ *
+ * The "c" variant splits a frame of at least 128 x 128 output pixels into
+ * bands of output rows, converted by the calling thread and helpers from a
+ * process-wide pool of (cores - 1) threads; 1 keeps every frame on the
+ * calling thread. Not to be called while a frame is being converted.
+ */
+void gst_gpu_video_convert_set_threads (
+    GstGpuVideoConvert *convert, guint threads);
+
+/**
  * gst_gpu_video_convert_frame:
  * @frame: mapped input frame (system memory, or CUDA memory mapped with
  *   GST_MAP_CUDA on the CUDA path)
@@ -91,7 +104,8 @@ const gchar *gst_gpu_video_convert_get_impl (GstGpuVideoConvert *convert);
  * device's stream; a frame in system memory is first copied through the
  * plan's pinned staging. On the CPU a plan may be used from several threads
  * at once; on CUDA calls on one plan must be serialised (the staging is
- * per plan). Does not allocate.
+ * per plan). Allocates nothing, except a small job record when the frame
+ * is split across threads (gst_gpu_video_convert_set_threads ()).
  *
  * Returns: FALSE when the frame's format or size differs from the plan's,
  * or a driver call failed (logged).
