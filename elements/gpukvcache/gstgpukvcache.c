@@ -106,7 +106,7 @@ struct _GstGpuKvCache
   GstGpuDevice *device;
   CacheEntry *entry;
   GstGpuKvRedis *redis;
-  gboolean redis_warned;
+  gchar *redis_masked_url; /* for warnings, from any thread */
   GstGpuStatsTimer stats_timer;
 
   /* streaming thread only */
@@ -127,14 +127,15 @@ struct _GstGpuKvCache
 
   /* counters, under the object lock */
   guint64 batches;
-  guint64 items_in;
+  guint64 items_in;      /* valid slots received */
+  guint64 items_out;     /* pushed, downstream took them */
+  guint64 items_dropped; /* pushed, downstream refused them */
+  guint64 items_failed;  /* in batches this element failed on */
   guint64 items_hit;
   guint64 items_missed;
   guint64 items_stored;
   guint64 items_filled;
   guint64 redis_hits;
-  guint64 redis_writes;
-  guint64 redis_errors;
 };
 
 #define gst_gpu_kv_cache_parent_class parent_class
@@ -186,6 +187,8 @@ static gboolean gst_gpu_kv_cache_query (
 static void gst_gpu_kv_cache_set_context (
     GstElement *element, GstContext *context);
 static GstStructure *gst_gpu_kv_cache_make_stats (GstElement *element);
+static void redis_outage (
+    GstGpuKvRedisFailure failure, const gchar *detail, gpointer user_data);
 
 static void
 gst_gpu_kv_cache_class_init (GstGpuKvCacheClass *klass)
@@ -659,6 +662,7 @@ gst_gpu_kv_cache_make_stats (GstElement *element)
   GstGpuKvStats ts;
   GstStructure *s;
   GstGpuKvTable *table = NULL;
+  GstGpuKvRedisCounters rc;
   const gchar *device = "cpu";
 
   memset (&ts, 0, sizeof (ts));
@@ -675,23 +679,114 @@ gst_gpu_kv_cache_make_stats (GstElement *element)
     device = gst_gpu_device_get_kind_name (self->device);
   }
   s = gst_gpu_kv_stats_to_structure (&ts, "gpukvcache-stats");
+  memset (&rc, 0, sizeof (rc));
   GST_OBJECT_LOCK (self);
+  /* the tier is set and cleared under the object lock */
+  if (self->redis)
+    gst_gpu_kv_redis_get_counters (self->redis, &rc);
   gst_structure_set (s, GST_GPU_STATS_BATCHES, G_TYPE_UINT64, self->batches,
       GST_GPU_STATS_ITEMS_IN, G_TYPE_UINT64, self->items_in,
-      GST_GPU_STATS_ITEMS_OUT, G_TYPE_UINT64, self->items_in, "items-hit",
-      G_TYPE_UINT64, self->items_hit, "items-missed", G_TYPE_UINT64,
-      self->items_missed, "items-stored", G_TYPE_UINT64, self->items_stored,
-      "items-filled", G_TYPE_UINT64, self->items_filled, "redis-hits",
-      G_TYPE_UINT64, self->redis_hits, "redis-writes", G_TYPE_UINT64,
-      self->redis_writes, "redis-errors", G_TYPE_UINT64, self->redis_errors,
-      "redis-connected", G_TYPE_BOOLEAN,
-      self->redis && gst_gpu_kv_redis_is_connected (self->redis),
-      GST_GPU_STATS_DEVICE, G_TYPE_STRING, device, NULL);
+      GST_GPU_STATS_ITEMS_OUT, G_TYPE_UINT64, self->items_out,
+      GST_GPU_STATS_ITEMS_DROPPED, G_TYPE_UINT64, self->items_dropped,
+      GST_GPU_STATS_ITEMS_FAILED, G_TYPE_UINT64, self->items_failed,
+      "items-held", G_TYPE_UINT64, (guint64)0, "items-hit", G_TYPE_UINT64,
+      self->items_hit, "items-missed", G_TYPE_UINT64, self->items_missed,
+      "items-stored", G_TYPE_UINT64, self->items_stored, "items-filled",
+      G_TYPE_UINT64, self->items_filled, "redis-hits", G_TYPE_UINT64,
+      self->redis_hits, "redis-writes", G_TYPE_UINT64, rc.writes,
+      "redis-writes-dropped", G_TYPE_UINT64, rc.writes_dropped,
+      "redis-writes-pending", G_TYPE_UINT64, rc.writes_pending, "redis-errors",
+      G_TYPE_UINT64, rc.errors, "redis-timeouts", G_TYPE_UINT64, rc.timeouts,
+      "redis-connected", G_TYPE_BOOLEAN, rc.connected, GST_GPU_STATS_DEVICE,
+      G_TYPE_STRING, device, NULL);
   GST_OBJECT_UNLOCK (self);
   return s;
 }
 
 /* ---- state ---- */
+
+/* Gives back what open_resources () took. Application thread. */
+static void
+release_resources (GstGpuKvCache *self)
+{
+  GstGpuKvRedis *redis;
+
+  if (self->entry)
+    entry_release (self->entry);
+  self->entry = NULL;
+  GST_OBJECT_LOCK (self);
+  redis = self->redis;
+  self->redis = NULL;
+  GST_OBJECT_UNLOCK (self);
+  /* writes what is still queued first (bounded by the tier's breaker) */
+  g_clear_pointer (&redis, gst_gpu_kv_redis_free);
+  g_clear_pointer (&self->redis_masked_url, g_free);
+  gst_clear_object (&self->device);
+}
+
+/* NULL->READY: the Redis tier, the device, the shared table entry, and the
+ * table when value-size is set. Application thread. */
+static gboolean
+open_resources (GstGpuKvCache *self)
+{
+  GstGpuKvRedis *redis;
+  GstGpuKvTable *table;
+  GError *error = NULL;
+  gchar *url;
+  guint timeout, ttl;
+  gboolean failed;
+
+  GST_OBJECT_LOCK (self);
+  url = g_strdup (self->backing_store);
+  timeout = self->redis_timeout;
+  ttl = self->redis_ttl;
+  GST_OBJECT_UNLOCK (self);
+  if (url && *url) {
+    self->redis_masked_url = gst_gpu_kv_redis_mask_url (url);
+    redis
+        = gst_gpu_kv_redis_new (url, timeout, ttl, redis_outage, self, &error);
+    if (!redis)
+      goto bad_url;
+    GST_OBJECT_LOCK (self);
+    self->redis = redis;
+    GST_OBJECT_UNLOCK (self);
+  }
+  self->device = gst_gpu_device_handle_acquire (
+      &self->device_handle, GST_ELEMENT (self), &error);
+  if (!self->device)
+    goto no_device;
+  if (!join_cache (self))
+    goto failed;
+  if (self->value_size > 0) {
+    table = get_table (self, self->value_size, &failed);
+    if (table)
+      gst_gpu_kv_table_unref (table);
+    if (failed)
+      goto failed;
+  }
+  g_free (url);
+  return TRUE;
+
+  /* ERRORS */
+bad_url:
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Invalid backing-store property: %s", error->message),
+      ("expected redis://[:password@]host[:port][/db] or "
+       "unix:///path/to/socket[?db=N]"));
+  g_clear_error (&error);
+  goto failed;
+no_device:
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Cannot place the cache table on the requested device: %s",
+          error ? error->message : "unknown error"),
+      ("check the `device` and `device-id` properties"));
+  g_clear_error (&error);
+  goto failed;
+failed:
+  g_free (url);
+  release_resources (self);
+  return FALSE;
+}
 
 /* application thread; takes the registry lock */
 static GstStateChangeReturn
@@ -699,58 +794,21 @@ gst_gpu_kv_cache_change_state (GstElement *element, GstStateChange transition)
 {
   GstGpuKvCache *self = GST_GPU_KV_CACHE (element);
   GstStateChangeReturn ret;
-  GError *error = NULL;
-  gboolean failed;
 
   switch (transition) {
     case GST_STATE_CHANGE_NULL_TO_READY:
-      if (self->backing_store && *self->backing_store) {
-        self->redis = gst_gpu_kv_redis_new (
-            self->backing_store, self->redis_timeout, self->redis_ttl, &error);
-        if (!self->redis) {
-          GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-              ("Invalid backing-store property: %s", error->message),
-              ("expected redis://[:password@]host:port/db"));
-          g_clear_error (&error);
-          return GST_STATE_CHANGE_FAILURE;
-        }
-      }
-      self->redis_warned = FALSE;
-      self->device = gst_gpu_device_handle_acquire (
-          &self->device_handle, element, &error);
-      if (!self->device) {
-        GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-            ("Cannot place the cache table on the requested device: %s",
-                error ? error->message : "unknown error"),
-            ("check the `device` and `device-id` properties"));
-        g_clear_error (&error);
-        g_clear_pointer (&self->redis, gst_gpu_kv_redis_free);
+      if (!open_resources (self))
         return GST_STATE_CHANGE_FAILURE;
-      }
-      if (!join_cache (self)) {
-        g_clear_pointer (&self->redis, gst_gpu_kv_redis_free);
-        gst_clear_object (&self->device);
-        return GST_STATE_CHANGE_FAILURE;
-      }
-      if (self->value_size > 0) {
-        GstGpuKvTable *t = get_table (self, self->value_size, &failed);
-        if (t)
-          gst_gpu_kv_table_unref (t);
-        if (failed) {
-          entry_release (self->entry);
-          self->entry = NULL;
-          g_clear_pointer (&self->redis, gst_gpu_kv_redis_free);
-          gst_clear_object (&self->device);
-          return GST_STATE_CHANGE_FAILURE;
-        }
-      }
       break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       self->have_caps = FALSE;
       GST_OBJECT_LOCK (self);
       self->batches = self->items_in = self->items_hit = 0;
       self->items_missed = self->items_stored = self->items_filled = 0;
-      self->redis_hits = self->redis_writes = self->redis_errors = 0;
+      self->items_out = self->items_dropped = self->items_failed = 0;
+      self->redis_hits = 0;
+      if (self->redis)
+        gst_gpu_kv_redis_reset_counters (self->redis);
       GST_OBJECT_UNLOCK (self);
       if (self->stats_interval > 0)
         gst_gpu_stats_timer_start (&self->stats_timer, element,
@@ -768,11 +826,7 @@ gst_gpu_kv_cache_change_state (GstElement *element, GstStateChange transition)
       self->have_caps = FALSE;
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
-      if (self->entry)
-        entry_release (self->entry);
-      self->entry = NULL;
-      g_clear_pointer (&self->redis, gst_gpu_kv_redis_free);
-      gst_clear_object (&self->device);
+      release_resources (self);
       free_scratch (self);
       break;
     default:
@@ -994,33 +1048,59 @@ gst_gpu_kv_cache_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
     gst_event_unref (event);
     return ok;
   }
+  /* what is written through is in Redis when EOS is: another pipeline
+   * reading after this one ended finds it */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->redis)
+    gst_gpu_kv_redis_drain (self->redis);
   return gst_pad_event_default (pad, parent, event);
 }
 
 /* ---- Redis tier ---- */
 
-/* Counts a Redis outcome; warns once per outage. Streaming thread. */
+/* The Redis tier's first failure of an outage, from the thread that saw
+ * it (streaming or the tier's writer): one warning per outage. */
 static void
-note_redis (GstGpuKvCache *self, GstGpuKvRedisOutcome outcome)
+redis_outage (
+    GstGpuKvRedisFailure failure, const gchar *detail, gpointer user_data)
 {
-  if (outcome == GST_GPU_KV_REDIS_OK) {
-    self->redis_warned = FALSE;
-    return;
-  }
-  if (outcome != GST_GPU_KV_REDIS_FAILED)
-    return;
+  GstGpuKvCache *self = user_data;
+  const gchar *url = self->redis_masked_url;
+  guint timeout;
+
   GST_OBJECT_LOCK (self);
-  self->redis_errors++;
+  timeout = self->redis_timeout;
   GST_OBJECT_UNLOCK (self);
-  if (!self->redis_warned) {
-    gchar *masked = gst_gpu_kv_redis_mask_url (self->backing_store);
-    GST_ELEMENT_WARNING (self, RESOURCE, READ,
-        ("Redis backing store %s is unreachable or too slow; continuing with "
-         "the local table and retrying with back-off",
-            masked),
-        ("redis-timeout %u ms", self->redis_timeout));
-    g_free (masked);
-    self->redis_warned = TRUE;
+  switch (failure) {
+    case GST_GPU_KV_REDIS_FAILURE_AUTH:
+      GST_ELEMENT_WARNING (self, RESOURCE, NOT_AUTHORIZED,
+          ("Redis backing store %s: authentication failed (wrong password, "
+           "or the server wants one); set it with the environment variable "
+           "GST_GPUSTREAM_REDIS_PASSWORD. Continuing with the local table",
+              url),
+          ("%s", detail));
+      break;
+    case GST_GPU_KV_REDIS_FAILURE_TIMEOUT:
+      GST_ELEMENT_WARNING (self, RESOURCE, READ,
+          ("Redis backing store %s did not answer within redis-timeout "
+           "(%u ms); continuing with the local table and retrying with "
+           "back-off",
+              url, timeout),
+          ("%s", detail));
+      break;
+    case GST_GPU_KV_REDIS_FAILURE_UNREACHABLE:
+      GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ_WRITE,
+          ("Redis backing store %s is unreachable; continuing with the "
+           "local table and retrying with back-off",
+              url),
+          ("%s", detail));
+      break;
+    case GST_GPU_KV_REDIS_FAILURE_REPLY:
+      GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+          ("Redis backing store %s answered with an error; continuing with "
+           "the local table and retrying with back-off",
+              url),
+          ("%s", detail));
+      break;
   }
 }
 
@@ -1032,14 +1112,13 @@ redis_read_through (GstGpuKvCache *self, GstGpuKvTable *table,
     const GstGpuKvKey *keys, guint n_missed, guint vs, guint8 *values,
     guint8 *found)
 {
-  GstGpuKvRedisOutcome outcome;
   guint n_found = 0, i, n_promote = 0;
 
   if (!self->redis || n_missed == 0)
     return 0;
-  outcome = gst_gpu_kv_redis_mget (
+  /* a failure is counted and warned about by the tier */
+  gst_gpu_kv_redis_mget (
       self->redis, keys, self->idx, n_missed, vs, values, found, &n_found);
-  note_redis (self, outcome);
   if (n_found == 0)
     return 0;
   /* promote: pack the found keys and values */
@@ -1059,21 +1138,13 @@ redis_read_through (GstGpuKvCache *self, GstGpuKvTable *table,
   return n_found;
 }
 
+/* Queued for the tier's writer thread: never waits for Redis. */
 static void
 redis_write_through (GstGpuKvCache *self, const GstGpuKvKey *keys,
     const guint32 *idx, guint n, guint vs, const guint8 *values)
 {
-  GstGpuKvRedisOutcome outcome;
-
-  if (!self->redis || n == 0)
-    return;
-  outcome = gst_gpu_kv_redis_set (self->redis, keys, idx, n, vs, values);
-  note_redis (self, outcome);
-  if (outcome == GST_GPU_KV_REDIS_OK) {
-    GST_OBJECT_LOCK (self);
-    self->redis_writes += n;
-    GST_OBJECT_UNLOCK (self);
-  }
+  if (self->redis)
+    gst_gpu_kv_redis_queue_set (self->redis, keys, idx, n, vs, values);
 }
 
 /* ---- streaming ---- */
@@ -1219,7 +1290,6 @@ do_lookup (GstGpuKvCache *self, GstBuffer *buf, GstBuffer **out)
 
   GST_OBJECT_LOCK (self);
   self->batches++;
-  self->items_in += n_keyed;
   self->items_hit += n_hit;
   self->items_missed += n_keyed - n_hit;
   GST_OBJECT_UNLOCK (self);
@@ -1323,7 +1393,6 @@ do_store (GstGpuKvCache *self, GstBuffer *buf, GstBuffer **out)
   }
   GST_OBJECT_LOCK (self);
   self->batches++;
-  self->items_in += n + n_filled;
   self->items_stored += n;
   self->items_filled += n_filled;
   GST_OBJECT_UNLOCK (self);
@@ -1436,7 +1505,6 @@ do_keyed (GstGpuKvCache *self, GstBuffer *buf, GstBuffer **out)
   gst_buffer_unmap (buf, &map);
   GST_OBJECT_LOCK (self);
   self->batches++;
-  self->items_in += n;
   if (self->mode == GST_GPU_KV_CACHE_MODE_GET) {
     self->items_hit += n_hit;
     self->items_missed += n - n_hit;
@@ -1457,6 +1525,18 @@ out:
   return flow;
 }
 
+/* Items in @buf: the batch meta's valid slots, else every slot (before
+ * caps, one). */
+static guint64
+batch_items (GstGpuKvCache *self, GstBuffer *buf)
+{
+  GstGpuBatchMeta *bmeta = gst_buffer_get_gpu_batch_meta (buf);
+
+  if (bmeta)
+    return MIN (bmeta->n_valid, bmeta->n_slots);
+  return self->have_caps ? self->n_slots : 1;
+}
+
 /* streaming thread; table locks inside the table, object lock for
  * counters */
 static GstFlowReturn
@@ -1465,12 +1545,17 @@ gst_gpu_kv_cache_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   GstGpuKvCache *self = GST_GPU_KV_CACHE (parent);
   GstBuffer *out = NULL;
   GstFlowReturn flow;
+  guint64 n_items = batch_items (self, buf);
 
+  GST_OBJECT_LOCK (self);
+  self->items_in += n_items;
+  GST_OBJECT_UNLOCK (self);
   if (!self->have_caps) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
         ("gpukvcache received data before other/tensors caps"), (NULL));
     gst_buffer_unref (buf);
-    return GST_FLOW_NOT_NEGOTIATED;
+    flow = GST_FLOW_NOT_NEGOTIATED;
+    goto failed;
   }
   switch (self->mode) {
     case GST_GPU_KV_CACHE_MODE_LOOKUP:
@@ -1485,7 +1570,20 @@ gst_gpu_kv_cache_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   }
   if (flow != GST_FLOW_OK) {
     gst_buffer_unref (out);
-    return flow;
+    goto failed;
   }
-  return gst_pad_push (self->srcpad, out);
+  flow = gst_pad_push (self->srcpad, out);
+  GST_OBJECT_LOCK (self);
+  if (flow == GST_FLOW_OK)
+    self->items_out += n_items;
+  else
+    self->items_dropped += n_items;
+  GST_OBJECT_UNLOCK (self);
+  return flow;
+
+failed:
+  GST_OBJECT_LOCK (self);
+  self->items_failed += n_items;
+  GST_OBJECT_UNLOCK (self);
+  return flow;
 }

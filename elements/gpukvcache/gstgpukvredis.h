@@ -1,12 +1,22 @@
 /* gst-gpustream
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * GstGpuKvRedis: the optional Redis tier behind gpukvcache. One connection
- * per element, used only from that element's streaming thread (not
- * thread-safe). Every batch costs one round trip: a single MGET for the
- * table's misses, or one pipeline of SETs for a write-through. When Redis
- * fails or times out the connection is dropped and the next attempt waits
- * for an exponential back-off measured on the monotonic clock (no sleep).
+ * GstGpuKvRedis: the optional Redis tier behind gpukvcache, one per element.
+ *
+ * Reads (one MGET for a batch's table misses) run on the caller's streaming
+ * thread, on a connection of their own. Writes are copied into a bounded
+ * queue and sent by a writer thread of the tier on a second connection (one
+ * pipeline of SETs per batch), so the streaming thread never waits for them;
+ * a batch that does not fit in the queue is dropped and counted.
+ *
+ * Both connections share one circuit breaker. Any failure (connection
+ * refused, a timeout, an error reply) drops that connection and opens the
+ * breaker for an exponential back-off measured on the monotonic clock (no
+ * sleep): while it is open nothing is sent. When it expires one operation
+ * tries (the others are still skipped); only a successful round trip closes
+ * the breaker and resets the back-off, so a server that accepts connections
+ * but never answers (stopped, overloaded) costs at most one timeout per
+ * back-off period, and the back-off keeps doubling up to 5 s.
  */
 #pragma once
 
@@ -20,8 +30,8 @@ typedef struct _GstGpuKvRedis GstGpuKvRedis;
 /**
  * GstGpuKvRedisOutcome:
  * @GST_GPU_KV_REDIS_OK: the round trip succeeded
- * @GST_GPU_KV_REDIS_SKIPPED: not connected and the back-off has not expired;
- *   nothing was sent
+ * @GST_GPU_KV_REDIS_SKIPPED: the breaker is open (backing off); nothing was
+ *   sent
  * @GST_GPU_KV_REDIS_FAILED: connecting or the round trip failed (counted)
  */
 typedef enum {
@@ -31,20 +41,65 @@ typedef enum {
 } GstGpuKvRedisOutcome;
 
 /**
+ * GstGpuKvRedisFailure:
+ * @GST_GPU_KV_REDIS_FAILURE_UNREACHABLE: no connection (refused, no such
+ *   host or socket) or the server closed it
+ * @GST_GPU_KV_REDIS_FAILURE_TIMEOUT: no answer within the timeout
+ * @GST_GPU_KV_REDIS_FAILURE_AUTH: the server refused the password, or wants
+ *   one and none was given
+ * @GST_GPU_KV_REDIS_FAILURE_REPLY: the server answered with another error
+ *   (e.g. out of memory, no such database)
+ */
+typedef enum {
+  GST_GPU_KV_REDIS_FAILURE_UNREACHABLE,
+  GST_GPU_KV_REDIS_FAILURE_TIMEOUT,
+  GST_GPU_KV_REDIS_FAILURE_AUTH,
+  GST_GPU_KV_REDIS_FAILURE_REPLY,
+} GstGpuKvRedisFailure;
+
+/* Called, from whichever thread saw it and without any lock of the tier
+ * held, on the first failure after a success (or after the start): once per
+ * outage. @detail is the client's or server's message (never the
+ * password). */
+typedef void (*GstGpuKvRedisOutageFunc) (
+    GstGpuKvRedisFailure failure, const gchar *detail, gpointer user_data);
+
+typedef struct
+{
+  guint64 errors;         /* failed connections and round trips */
+  guint64 timeouts;       /* of which timed out */
+  guint64 writes;         /* entries written */
+  guint64 writes_dropped; /* entries not written (queue full, backing off,
+                             failed round trip) */
+  guint64 writes_pending; /* entries queued or being written */
+  gboolean connected;     /* the last round trip succeeded */
+} GstGpuKvRedisCounters;
+
+/* Entries the write queue holds at most. */
+#define GST_GPU_KV_REDIS_MAX_QUEUED 4096
+
+/**
  * gst_gpu_kv_redis_new:
- * @url: redis://[:password@]host[:port][/db]; port defaults to 6379, db to
- *   0. Without a password in @url, GST_GPUSTREAM_REDIS_PASSWORD is used when
+ * @url: redis://[:password@]host[:port][/db] (port 1-65535, default 6379;
+ *   db 0-15, default 0) or unix:///path/to/socket[?db=N] (also unix:/path).
+ *   Without a password in @url, GST_GPUSTREAM_REDIS_PASSWORD is used when
  *   set.
  * @timeout_ms: connect and command timeout
  * @ttl_s: expiry of written entries in seconds, 0 for none
+ * @outage: (nullable): called once per outage
+ * @user_data: for @outage
  * @error: says what is wrong with @url
  *
- * Parses @url; does not connect (the first batch does).
+ * Parses @url and starts the writer thread; does not connect (the first
+ * batch does).
  *
  * Returns: (transfer full) (nullable): the tier, NULL on a malformed URL.
  */
-GstGpuKvRedis *gst_gpu_kv_redis_new (
-    const gchar *url, guint timeout_ms, guint ttl_s, GError **error);
+GstGpuKvRedis *gst_gpu_kv_redis_new (const gchar *url, guint timeout_ms,
+    guint ttl_s, GstGpuKvRedisOutageFunc outage, gpointer user_data,
+    GError **error);
+/* Writes (or drops, when the tier is down) what is queued, then stops the
+ * writer thread. */
 void gst_gpu_kv_redis_free (GstGpuKvRedis *redis);
 
 /* Returns: (transfer full): @url with any password replaced by "***". */
@@ -59,25 +114,32 @@ gchar *gst_gpu_kv_redis_mask_url (const gchar *url);
  * @found: (out caller-allocates): one byte per key of @keys, set to 1 for
  *   the fetched keys that Redis holds with exactly @value_size bytes
  * @n_found: (out): how many were found
+ *
+ * One thread at a time (the streaming thread).
  */
 GstGpuKvRedisOutcome gst_gpu_kv_redis_mget (GstGpuKvRedis *redis,
     const GstGpuKvKey *keys, const guint32 *idx, guint n_idx, guint value_size,
     guint8 *values, guint8 *found, guint *n_found);
 
 /**
- * gst_gpu_kv_redis_set:
+ * gst_gpu_kv_redis_queue_set:
  * @idx: (array length=n_idx): which keys of @keys to write; their values
  *   are at index * @value_size in @values
  *
- * Writes with one pipeline of SET commands (EX ttl when set).
+ * Copies the entries into the write queue and returns at once; the writer
+ * thread sends them as one pipeline of SET commands (EX ttl when set).
+ * Entries that do not fit in the queue are dropped (counted). Any thread.
  */
-GstGpuKvRedisOutcome gst_gpu_kv_redis_set (GstGpuKvRedis *redis,
-    const GstGpuKvKey *keys, const guint32 *idx, guint n_idx, guint value_size,
-    const guint8 *values);
+void gst_gpu_kv_redis_queue_set (GstGpuKvRedis *redis, const GstGpuKvKey *keys,
+    const guint32 *idx, guint n_idx, guint value_size, const guint8 *values);
 
-/* Failed connections and round trips so far. */
-guint64 gst_gpu_kv_redis_get_errors (GstGpuKvRedis *redis);
-/* TRUE while a connection is open. */
-gboolean gst_gpu_kv_redis_is_connected (GstGpuKvRedis *redis);
+/* Waits until every queued entry is written or dropped: at most a few
+ * timeouts, since the breaker skips the rest once one fails. */
+void gst_gpu_kv_redis_drain (GstGpuKvRedis *redis);
+
+void gst_gpu_kv_redis_get_counters (
+    GstGpuKvRedis *redis, GstGpuKvRedisCounters *counters);
+/* Zeroes the counters (not writes_pending). */
+void gst_gpu_kv_redis_reset_counters (GstGpuKvRedis *redis);
 
 G_END_DECLS
