@@ -7,8 +7,13 @@
 #include "config.h"
 #endif
 
+/* dladdr, dl_iterate_phdr, RTLD_DEEPBIND */
+#define _GNU_SOURCE
+
 #include <string.h>
 
+#include <dlfcn.h>
+#include <link.h>
 #include <gmodule.h>
 
 #include "elements/gpuinfer/engines/gstgpuengine.h"
@@ -74,6 +79,97 @@ find_module_file (const gchar *name)
   return found;
 }
 
+/* C++ exceptions and the two unwinders.
+ *
+ * Debian's libgstreamer-1.0 links libunwind.so.8, which exports the same
+ * _Unwind_* entry points as GCC's libgcc_s.so.1; both then sit in the
+ * process, and an exception must be raised and resumed by the same one.
+ * libstdc++ raises with whichever it bound first. When a program loaded
+ * libstdc++ before GStreamer (Python imports every extension module with
+ * RTLD_NOW, so any C++ module imported before gi binds it), libstdc++
+ * raises with libgcc_s, while libtorch (linked with -z now) and this
+ * engine, loaded later, bind _Unwind_Resume through the global scope,
+ * where libgstreamer put libunwind. The first cleanup frame inside
+ * libtorch then resumes a libgcc_s exception with libunwind, whose
+ * personality call ends in std::terminate: a model that raises aborts
+ * the process instead of reaching the engine's catch.
+ *
+ * The engine module cannot change libstdc++'s choice, so it follows it:
+ * when libstdc++ already raises with a library other than the one the
+ * global scope would give the engine, the module is loaded with
+ * RTLD_DEEPBIND, so that it and the libraries it brings (libtorch, c10)
+ * bind their own dependencies first, libgcc_s among them. When libstdc++
+ * has not bound yet it will bind the way the engine does, and the module
+ * is loaded normally. */
+
+/* Where libstdc++'s _Unwind_RaiseException PLT slot points: the raising
+ * unwinder once bound, an address inside libstdc++ before that. */
+static int
+find_cxx_raise_slot (struct dl_phdr_info *info, size_t size, void *data)
+{
+  gpointer *target = data;
+  const ElfW (Rela) *rela = NULL;
+  const ElfW (Sym) *symtab = NULL;
+  const gchar *strtab = NULL;
+  gsize rela_size = 0, i;
+  guint p;
+
+  if (!info->dlpi_name || !strstr (info->dlpi_name, "/libstdc++.so"))
+    return 0;
+  for (p = 0; p < info->dlpi_phnum; p++) {
+    const ElfW (Dyn) * dyn;
+
+    if (info->dlpi_phdr[p].p_type != PT_DYNAMIC)
+      continue;
+    /* the loader has relocated these addresses in place */
+    for (dyn
+         = (const ElfW (Dyn) *)(info->dlpi_addr + info->dlpi_phdr[p].p_vaddr);
+         dyn->d_tag != DT_NULL; dyn++) {
+      if (dyn->d_tag == DT_JMPREL)
+        rela = (const ElfW (Rela) *)dyn->d_un.d_ptr;
+      else if (dyn->d_tag == DT_PLTRELSZ)
+        rela_size = dyn->d_un.d_val;
+      else if (dyn->d_tag == DT_SYMTAB)
+        symtab = (const ElfW (Sym) *)dyn->d_un.d_ptr;
+      else if (dyn->d_tag == DT_STRTAB)
+        strtab = (const gchar *)dyn->d_un.d_ptr;
+    }
+  }
+  if (!rela || !symtab || !strtab)
+    return 1;
+  for (i = 0; i < rela_size / sizeof (*rela); i++) {
+    const ElfW (Sym) *sym = &symtab[ELF64_R_SYM (rela[i].r_info)];
+
+    if (strcmp (strtab + sym->st_name, "_Unwind_RaiseException") == 0) {
+      *target = *(gpointer *)(info->dlpi_addr + rela[i].r_offset);
+      break;
+    }
+  }
+  return 1;
+}
+
+/* RTLD_DEEPBIND when libstdc++ is bound to another unwinder than the
+ * global scope offers (see above), else 0. */
+static int
+cxx_unwinder_bind_flag (void)
+{
+  gpointer raise = NULL, resume;
+  Dl_info raise_info, resume_info;
+
+  dl_iterate_phdr (find_cxx_raise_slot, &raise);
+  if (!raise || !dladdr (raise, &raise_info)
+      || strstr (raise_info.dli_fname, "/libstdc++.so"))
+    return 0;
+  resume = dlsym (RTLD_DEFAULT, "_Unwind_Resume");
+  if (!resume || !dladdr (resume, &resume_info)
+      || g_strcmp0 (raise_info.dli_fname, resume_info.dli_fname) == 0)
+    return 0;
+  GST_INFO ("libstdc++ raises with %s but _Unwind_Resume resolves to %s: "
+            "loading the engine with its own dependencies first",
+      raise_info.dli_fname, resume_info.dli_fname);
+  return RTLD_DEEPBIND;
+}
+
 /* Loads the entry's module once per process; it stays resident. */
 static const GstGpuEngineClass *
 load_engine_class (const GstGpuEngineEntry *entry, GError **error)
@@ -99,6 +195,14 @@ load_engine_class (const GstGpuEngineEntry *entry, GError **error)
         "GST_GPUSTREAM_ENGINE_PATH or %s (was it built without its "
         "runtime?)",
         entry->name, entry->name, GST_GPU_ENGINE_DIR);
+    goto out;
+  }
+  /* opened here first with the flags GModule cannot express; the
+   * g_module_open below then takes that same, already loaded, module */
+  if (!dlopen (file, RTLD_NOW | RTLD_LOCAL | cxx_unwinder_bind_flag ())) {
+    g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_UNAVAILABLE,
+        "could not load the %s engine from '%s': %s", entry->name, file,
+        dlerror ());
     goto out;
   }
   module = g_module_open (file, G_MODULE_BIND_LOCAL);
