@@ -106,6 +106,8 @@ struct _GstGpuInfer
   GMutex stats_lock;
   guint64 batches;
   guint64 items_in;
+  guint64 items_out;
+  guint64 items_dropped;
   guint64 items_computed;
   guint64 items_cached;
   guint64 items_failed;
@@ -217,8 +219,9 @@ gst_gpu_infer_class_init (GstGpuInferClass *klass)
    * GstGpuInfer:stats:
    *
    * Read-only "gpuinfer-stats" structure: batches, items-in, items-out,
+   * items-dropped (in batches that could not be pushed),
    * items-computed (forwarded through the engine), items-cached,
-   * items-failed, average-batch, engine-time-us, element-time-us,
+   * items-failed (slots marked failed), average-batch, engine-time-us, element-time-us,
    * engine-fraction, latency-p50-us, latency-p99-us (per batch),
    * throughput, peak-throughput (items/s), device, device-name, engine,
    * model.
@@ -426,11 +429,11 @@ gst_gpu_infer_get_stats (GstElement *element)
   g_mutex_lock (&self->stats_lock);
   s = gst_structure_new ("gpuinfer-stats", GST_GPU_STATS_BATCHES, G_TYPE_UINT64,
       self->batches, GST_GPU_STATS_ITEMS_IN, G_TYPE_UINT64, self->items_in,
-      GST_GPU_STATS_ITEMS_OUT, G_TYPE_UINT64,
-      self->items_in - self->items_failed, "items-computed", G_TYPE_UINT64,
-      self->items_computed, "items-cached", G_TYPE_UINT64, self->items_cached,
-      GST_GPU_STATS_ITEMS_FAILED, G_TYPE_UINT64, self->items_failed,
-      "average-batch", G_TYPE_DOUBLE,
+      GST_GPU_STATS_ITEMS_OUT, G_TYPE_UINT64, self->items_out,
+      GST_GPU_STATS_ITEMS_DROPPED, G_TYPE_UINT64, self->items_dropped,
+      "items-computed", G_TYPE_UINT64, self->items_computed, "items-cached",
+      G_TYPE_UINT64, self->items_cached, GST_GPU_STATS_ITEMS_FAILED,
+      G_TYPE_UINT64, self->items_failed, "average-batch", G_TYPE_DOUBLE,
       self->batches ? (gdouble)self->items_in / self->batches : 0.0,
       "engine-time-us", G_TYPE_DOUBLE, self->engine_time / 1000.0,
       "element-time-us", G_TYPE_DOUBLE, self->element_time / 1000.0,
@@ -456,6 +459,8 @@ gst_gpu_infer_reset_stats (GstGpuInfer *self)
   g_mutex_lock (&self->stats_lock);
   self->batches = 0;
   self->items_in = 0;
+  self->items_out = 0;
+  self->items_dropped = 0;
   self->items_computed = 0;
   self->items_cached = 0;
   self->items_failed = 0;
@@ -963,6 +968,73 @@ out_map_failed:
   goto out_unmap;
 }
 
+/* Runs the engine on @n contiguous items; when the batch fails, runs
+ * each item alone so that one bad item costs only itself: the items that
+ * still fail get @failed set and a zero output. Returns how many failed;
+ * @first_error receives the batch's error when any did. Streaming
+ * thread. */
+static guint
+gst_gpu_infer_run_batch (GstGpuInfer *self, guint n,
+    const GstGpuEngineTensor *in_t, GstGpuEngineTensor *out_t,
+    GError **first_error)
+{
+  GstGpuEngine *engine = self->engine;
+  GstGpuEngineTensor in1[GST_GPU_TENSORS_LIMIT];
+  GstGpuEngineTensor out1[GST_GPU_TENSORS_LIMIT];
+  GError *error = NULL;
+  guint i, j, n_failed = 0;
+
+  if (gst_gpu_engine_run (engine, n, in_t, out_t, self->failed, first_error)) {
+    for (i = 0; i < n; i++)
+      n_failed += self->failed[i] ? 1 : 0;
+    return n_failed;
+  }
+  GST_DEBUG_OBJECT (self, "batch of %u failed (%s): retrying item by item", n,
+      (*first_error)->message);
+
+  for (j = 0; j < engine->n_inputs; j++) {
+    in1[j] = in_t[j];
+    in1[j].info.dims[in1[j].info.rank - 1] = 1;
+  }
+  for (j = 0; j < engine->n_outputs; j++) {
+    out1[j] = out_t[j];
+    out1[j].info.dims[out1[j].info.rank - 1] = 1;
+  }
+  for (i = 0; i < n; i++) {
+    gboolean item_failed = FALSE;
+
+    for (j = 0; j < engine->n_inputs; j++) {
+      in1[j].data = (guint8 *)in_t[j].data + i * self->in_item[self->in_map[j]];
+    }
+    for (j = 0; j < engine->n_outputs; j++)
+      out1[j].data = (guint8 *)out_t[j].data + i * self->out_item[j];
+    if (n > 1 && gst_gpu_engine_run (engine, 1, in1, out1, &item_failed, &error)
+        && !item_failed) {
+      self->failed[i] = FALSE;
+      continue;
+    }
+    GST_DEBUG_OBJECT (self, "item %u of %u failed: %s", i, n,
+        error ? error->message : (*first_error)->message);
+    g_clear_error (&error);
+    self->failed[i] = TRUE;
+    n_failed++;
+    for (j = 0; j < engine->n_outputs; j++)
+      memset (out1[j].data, 0, self->out_item[j]);
+  }
+  return n_failed;
+}
+
+/* Counts a batch that is not pushed: its items are dropped. Streaming
+ * thread; takes stats_lock. */
+static void
+gst_gpu_infer_count_dropped (GstGpuInfer *self, guint n_items)
+{
+  g_mutex_lock (&self->stats_lock);
+  self->items_in += n_items;
+  self->items_dropped += n_items;
+  g_mutex_unlock (&self->stats_lock);
+}
+
 /* streaming thread, stream lock */
 static GstFlowReturn
 gst_gpu_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *inbuf)
@@ -982,14 +1054,17 @@ gst_gpu_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *inbuf)
   GstFlowReturn flow = GST_FLOW_OK;
   guint n_valid, n_run = 0, n_cached = 0, n_failed = 0;
   guint i, j, r, s;
-  gboolean prefix, on_device, ok;
+  gboolean prefix, on_device;
 
   t0 = gst_gpu_stats_now ();
+  meta = gst_buffer_get_gpu_batch_meta (inbuf);
+  /* what a dropped buffer costs in items, counted on every exit */
+  n_valid = meta ? MIN (meta->n_valid, meta->n_slots)
+                 : (self->negotiated ? self->n_slots : 0);
   if (!self->negotiated) {
     flow = GST_FLOW_NOT_NEGOTIATED;
-    goto out;
+    goto out_dropped;
   }
-  meta = gst_buffer_get_gpu_batch_meta (inbuf);
   if (meta
       && (meta->n_slots != self->n_slots || meta->n_valid > meta->n_slots)) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
@@ -998,9 +1073,8 @@ gst_gpu_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *inbuf)
             meta->n_valid, meta->n_slots, self->n_slots),
         ("model '%s'", engine->model_path));
     flow = GST_FLOW_ERROR;
-    goto out;
+    goto out_dropped;
   }
-  n_valid = meta ? meta->n_valid : self->n_slots;
   for (s = 0; s < n_valid; s++) {
     GstGpuSlotStatus st = meta ? meta->slots[s].status : GST_GPU_SLOT_STATUS_OK;
     if (st == GST_GPU_SLOT_STATUS_OK)
@@ -1012,7 +1086,7 @@ gst_gpu_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *inbuf)
 
   flow = gst_buffer_pool_acquire_buffer (self->pool, &outbuf, NULL);
   if (flow != GST_FLOW_OK)
-    goto out;
+    goto out_dropped;
 
   /* device input reaches a CUDA engine as device pointers when the slots
    * to run are a prefix; compacting them goes through host staging (see
@@ -1024,7 +1098,7 @@ gst_gpu_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *inbuf)
     GST_ELEMENT_ERROR (
         self, STREAM, FORMAT, ("%s", msg), ("model '%s'", engine->model_path));
     flow = GST_FLOW_ERROR;
-    goto out;
+    goto out_dropped;
   }
   {
     gsize sizes[GST_GPU_TENSORS_LIMIT];
@@ -1033,7 +1107,8 @@ gst_gpu_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *inbuf)
     /* our own pool: one memory holding the tensors back to back */
     if (!map_tensors (outbuf, sizes, self->out_config.num_tensors,
             self->n_slots, GST_MAP_WRITE, &out_maps, msg, sizeof (msg))) {
-      GST_ELEMENT_ERROR (self, CORE, FAILED, ("%s", msg), (NULL));
+      GST_ELEMENT_ERROR (self, CORE, FAILED, ("%s", msg),
+          ("output buffer of model '%s'", engine->model_path));
       flow = GST_FLOW_ERROR;
       goto out_unmap_in;
     }
@@ -1073,16 +1148,14 @@ gst_gpu_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *inbuf)
       out_t[j].info = engine->outputs[j].info;
       out_t[j].info.dims[out_t[j].info.rank - 1] = n_run;
     }
-    ok = gst_gpu_engine_run (engine, n_run, in_t, out_t, self->failed, &error);
-    if (!ok) {
-      gchar *given = gst_gpu_engine_describe_tensors (
-          engine->n_inputs, engine->inputs, NULL);
-      GST_ELEMENT_ERROR (self, STREAM, FAILED, ("%s", error->message),
-          ("model '%s', %u of %u slots, inputs %s", engine->model_path, n_run,
-              self->n_slots, given));
-      g_free (given);
-      flow = GST_FLOW_ERROR;
-      goto out_unmap_out;
+    n_failed = gst_gpu_infer_run_batch (self, n_run, in_t, out_t, &error);
+    if (n_failed > 0 && error) {
+      /* once per failing batch; the stream goes on without those items */
+      GST_ELEMENT_WARNING (self, STREAM, FAILED,
+          ("Model '%s' failed on %u of %u items of a batch; they are marked "
+           "failed and the stream goes on",
+              engine->model_path, n_failed, n_run),
+          ("first failure: %s", error->message));
     }
   }
   t2 = gst_gpu_stats_now ();
@@ -1115,17 +1188,21 @@ gst_gpu_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *inbuf)
     memcpy (
         out_meta->slots, meta->slots, meta->n_slots * sizeof (GstGpuBatchSlot));
   }
-  for (r = 0; r < n_run; r++) {
-    if (self->failed[r]) {
-      n_failed++;
-      if (out_meta)
-        out_meta->slots[self->run_slots[r]].status = GST_GPU_SLOT_STATUS_FAILED;
-    }
+  if (!out_meta && n_failed > 0) {
+    /* a stream without a meta says which items failed through one: every
+     * slot is an item */
+    out_meta = gst_buffer_add_gpu_batch_meta (outbuf, self->n_slots);
+    out_meta->n_valid = self->n_slots;
+  }
+  for (r = 0; r < n_run && n_failed > 0; r++) {
+    if (self->failed[r])
+      out_meta->slots[self->run_slots[r]].status = GST_GPU_SLOT_STATUS_FAILED;
   }
 
   g_mutex_lock (&self->stats_lock);
   self->batches++;
   self->items_in += n_valid;
+  self->items_out += n_valid - n_failed;
   self->items_computed += n_run;
   self->items_cached += n_cached;
   self->items_failed += n_failed;
@@ -1140,10 +1217,10 @@ gst_gpu_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *inbuf)
   outbuf = NULL;
   goto out;
 
-out_unmap_out:
-  unmap_tensors (&out_maps);
 out_unmap_in:
   unmap_tensors (&in_maps);
+out_dropped:
+  gst_gpu_infer_count_dropped (self, n_valid);
 out:
   if (outbuf)
     gst_buffer_unref (outbuf);

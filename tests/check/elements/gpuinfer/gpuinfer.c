@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gst/app/gstappsrc.h>
+
 #include "gst/gstgpubatchmeta.h"
 
 #define TOLERANCE 1e-4f
@@ -816,34 +818,137 @@ GST_END_TEST;
 
 /* --- failures while streaming -------------------------------------------- */
 
-GST_START_TEST (test_engine_exception_fails_without_pushing)
+/* items-in = items-out + items-dropped + items-failed */
+static void
+check_counters_balance (GstElement *e, guint64 want_in, guint64 want_failed)
+{
+  GstStructure *s = NULL;
+  guint64 in = 0, out = 0, dropped = 0, failed = 0;
+
+  g_object_get (e, "stats", &s, NULL);
+  fail_unless (gst_structure_get_uint64 (s, "items-in", &in));
+  fail_unless (gst_structure_get_uint64 (s, "items-out", &out));
+  fail_unless (gst_structure_get_uint64 (s, "items-dropped", &dropped));
+  fail_unless (gst_structure_get_uint64 (s, "items-failed", &failed));
+  fail_unless_equals_uint64 (in, want_in);
+  fail_unless_equals_uint64 (failed, want_failed);
+  fail_unless_equals_uint64 (in, out + dropped + failed);
+  gst_structure_free (s);
+}
+
+GST_START_TEST (test_engine_exception_fails_only_its_item)
 {
   GstBus *bus = gst_bus_new ();
   GstElement *e = make_infer ("raising.pt", bus);
   gchar *caps = tensors_caps (1, "4:2", "float32");
-  const gchar *needles[] = { "raising.pt", "out of range", NULL };
-  const gfloat ok[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
-  const gfloat bad[8] = { 1, 2, 3, 4.0e7f, 5, 6, 7, 8 };
+  const gfloat bad[8] = { 1, 2, 3, 4, 5, 6, 7.0e7f, 8 };
   GstHarness *h = setup_harness (e, caps);
+  GstGpuBatchMeta *meta;
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *dbg = NULL;
+  GstMapInfo map;
   GstBuffer *out;
+  guint i;
 
+  /* slot 1 makes the model raise: slot 0 is still computed and pushed */
   fail_unless_equals_int (
       gst_harness_push (h, gst_buffer_new_memdup (bad, sizeof (bad))),
-      GST_FLOW_ERROR);
-  fail_unless_equals_int (gst_harness_buffers_received (h), 0);
-  expect_error (bus, needles);
-
-  /* the element survives: a good batch still goes through */
-  fail_unless_equals_int (
-      gst_harness_push (h, gst_buffer_new_memdup (ok, sizeof (ok))),
       GST_FLOW_OK);
   out = gst_harness_pull (h);
   fail_unless (out != NULL);
+  meta = gst_buffer_get_gpu_batch_meta (out);
+  fail_unless (meta != NULL);
+  fail_unless_equals_int (meta->n_valid, 2);
+  fail_unless_equals_int (meta->slots[0].status, GST_GPU_SLOT_STATUS_OK);
+  fail_unless_equals_int (meta->slots[1].status, GST_GPU_SLOT_STATUS_FAILED);
+  fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+  for (i = 0; i < 8; i++) {
+    gfloat want = i < 4 ? 2.0f * bad[i] : 0.0f;
+    fail_unless_equals_float (((const gfloat *)map.data)[i], want);
+  }
+  gst_buffer_unmap (out, &map);
   gst_buffer_unref (out);
+
+  /* a warning, not an error, naming the model and the model's message */
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no warning posted");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_WARNING);
+  gst_message_parse_warning (msg, &err, &dbg);
+  fail_unless (strstr (err->message, "raising.pt") != NULL, "%s", err->message);
+  fail_unless (strstr (err->message, "1 of 2") != NULL, "%s", err->message);
+  fail_unless (strstr (dbg, "out of range") != NULL, "%s", dbg);
+  g_error_free (err);
+  g_free (dbg);
+  gst_message_unref (msg);
+  check_counters_balance (h->element, 2, 1);
 
   gst_harness_teardown (h);
   drop_bus (bus);
   g_free (caps);
+}
+
+GST_END_TEST;
+
+static void
+count_delivered (GstElement *sink, GstBuffer *buf, GstPad *pad, gpointer data)
+{
+  g_atomic_int_inc ((gint *)data);
+}
+
+/* 40 items through gpubatch -> gpuinfer -> gpuunbatch, item 9 makes the
+ * model raise: 39 arrive, one is counted failed, the stream ends in EOS. */
+GST_START_TEST (test_raising_item_does_not_stop_the_stream)
+{
+  GstElement *pipe = gst_parse_launch (
+      "appsrc name=src format=time caps=\"other/tensors, "
+      "format=(string)static, num_tensors=(int)1, dimensions=(string)4, "
+      "types=(string)float32, framerate=(fraction)30/1\" "
+      "! gpubatch max-batch-size=8 adaptive=false ! gpuinfer name=infer "
+      "! gpuunbatch name=u u.src_0 ! fakesink name=sink signal-handoffs=true "
+      "sync=false",
+      NULL);
+  GstElement *src, *sink, *infer;
+  gchar *model = model_path ("raising.pt");
+  GstMessage *msg;
+  gint delivered = 0;
+  guint i;
+
+  fail_unless (pipe != NULL);
+  src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  infer = gst_bin_get_by_name (GST_BIN (pipe), "infer");
+  g_object_set (infer, "model", model, NULL);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING)
+               != GST_STATE_CHANGE_FAILURE);
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  g_signal_connect (sink, "handoff", G_CALLBACK (count_delivered), &delivered);
+
+  for (i = 0; i < 40; i++) {
+    gfloat v = i == 9 ? 5.0e7f : (gfloat)i;
+    gfloat item[4] = { v, v, v, v };
+    GstBuffer *buf = gst_buffer_new_memdup (item, sizeof (item));
+
+    GST_BUFFER_PTS (buf) = i * GST_SECOND / 30;
+    GST_BUFFER_DURATION (buf) = GST_SECOND / 30;
+    fail_unless_equals_int (
+        gst_app_src_push_buffer (GST_APP_SRC (src), buf), GST_FLOW_OK);
+  }
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe), 30 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+
+  fail_unless_equals_int (g_atomic_int_get (&delivered), 39);
+  check_counters_balance (infer, 40, 1);
+
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (infer);
+  gst_object_unref (src);
+  gst_object_unref (pipe);
+  g_free (model);
 }
 
 GST_END_TEST;
@@ -862,6 +967,8 @@ GST_START_TEST (test_meta_slot_count_mismatch_fails)
   fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_ERROR);
   fail_unless_equals_int (gst_harness_buffers_received (h), 0);
   expect_error (bus, needles);
+  /* the batch is not pushed: its items are counted dropped */
+  check_counters_balance (h->element, 4, 0);
 
   gst_harness_teardown (h);
   drop_bus (bus);
@@ -928,7 +1035,8 @@ gpuinfer_suite (void)
   tcase_add_test (neg, test_wrong_tensor_count_fails_at_caps);
   tcase_add_test (neg, test_undescribed_model_wrong_shape_fails_at_caps);
   tcase_add_test (neg, test_unknown_input_name_fails_at_caps);
-  tcase_add_test (neg, test_engine_exception_fails_without_pushing);
+  tcase_add_test (neg, test_engine_exception_fails_only_its_item);
+  tcase_add_test (neg, test_raising_item_does_not_stop_the_stream);
   tcase_add_test (neg, test_meta_slot_count_mismatch_fails);
   tcase_add_test (neg, test_wrong_buffer_size_fails);
   return s;
