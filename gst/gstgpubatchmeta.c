@@ -233,3 +233,66 @@ gst_gpu_batch_meta_count_status (
   }
   return count;
 }
+
+/**
+ * gst_gpu_batch_sources_event_new:
+ * @indexes: (array length=n_sources): pad_index of each source
+ * @n_sources: number of sources
+ *
+ * Returns: (transfer full): a sticky custom downstream event naming the
+ *   sources that may fill the slots of the batches that follow it.
+ */
+GstEvent *
+gst_gpu_batch_sources_event_new (const guint *indexes, guint n_sources)
+{
+  GValue list = G_VALUE_INIT, v = G_VALUE_INIT;
+  GstStructure *s;
+  guint i;
+
+  g_value_init (&list, GST_TYPE_ARRAY);
+  g_value_init (&v, G_TYPE_UINT);
+  for (i = 0; i < n_sources; i++) {
+    g_value_set_uint (&v, indexes[i]);
+    gst_value_array_append_value (&list, &v);
+  }
+  s = gst_structure_new_empty (GST_GPU_BATCH_SOURCES_EVENT_NAME);
+  gst_structure_take_value (s, "sources", &list);
+  g_value_unset (&v);
+  return gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM_STICKY, s);
+}
+
+/**
+ * gst_gpu_batch_sources_event_parse:
+ * @event: any event
+ *
+ * Returns: (transfer full) (nullable): the source indexes of a "sources"
+ *   event, or NULL when @event is another event.
+ */
+GArray *
+gst_gpu_batch_sources_event_parse (GstEvent *event)
+{
+  const GstStructure *s;
+  const GValue *list;
+  GArray *ret;
+  guint i, n;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_DOWNSTREAM_STICKY
+      || !gst_event_has_name (event, GST_GPU_BATCH_SOURCES_EVENT_NAME))
+    return NULL;
+  s = gst_event_get_structure (event);
+  list = gst_structure_get_value (s, "sources");
+  if (!list || !GST_VALUE_HOLDS_ARRAY (list))
+    return NULL;
+  n = gst_value_array_get_size (list);
+  ret = g_array_sized_new (FALSE, FALSE, sizeof (guint), n);
+  for (i = 0; i < n; i++) {
+    const GValue *v = gst_value_array_get_value (list, i);
+
+    if (G_VALUE_HOLDS_UINT (v)) {
+      guint index = g_value_get_uint (v);
+
+      g_array_append_val (ret, index);
+    }
+  }
+  return ret;
+}

@@ -69,4 +69,18 @@ GstGpuBatchMeta *gst_buffer_add_gpu_batch_meta (
 guint gst_gpu_batch_meta_count_status (
     const GstGpuBatchMeta *meta, GstGpuSlotStatus status);
 
+/* The "sources" event: a sticky custom downstream event gpubatch sends
+ * before its first batch and whenever its sink pads change, listing the
+ * pad_index of every source that may fill slots. gpuunbatch uses it to know
+ * which branches still wait for their first item while prerolling. */
+#define GST_GPU_BATCH_SOURCES_EVENT_NAME "GstGpuBatchSources"
+
+/* Returns: (transfer full): the event listing @n_sources @indexes. */
+GstEvent *gst_gpu_batch_sources_event_new (
+    const guint *indexes, guint n_sources);
+
+/* Returns: (transfer full) (nullable): the source indexes carried by
+ * @event, as guint in a GArray, or NULL when @event is not one. */
+GArray *gst_gpu_batch_sources_event_parse (GstEvent *event);
+
 G_END_DECLS

@@ -471,6 +471,7 @@ gst_gpu_batch_init (GstGpuBatch *self)
   g_cond_init (&self->item_add);
   g_cond_init (&self->item_del);
   g_queue_init (&self->ready);
+  self->pads = g_ptr_array_new ();
 
   gst_gpu_device_handle_init (&self->device_handle);
   self->min_batch = DEFAULT_MIN_BATCH_SIZE;
@@ -547,7 +548,8 @@ gst_gpu_batch_request_new_pad (GstElement *element, GstPadTemplate *templ,
   pad = gst_gpu_batch_pad_new (self, templ, pad_name, index);
 
   GST_GPU_BATCH_LOCK (self);
-  self->n_sinkpads++;
+  g_ptr_array_add (self->pads, pad);
+  self->need_sources = TRUE;
   /* a new pad keeps the stream open */
   if (self->eos && self->srcresult != GST_FLOW_EOS)
     self->eos = FALSE;
@@ -556,7 +558,7 @@ gst_gpu_batch_request_new_pad (GstElement *element, GstPadTemplate *templ,
   /* gst_element_add_pad () activates the pad when the element runs */
   if (!gst_element_add_pad (element, GST_PAD (pad))) {
     GST_GPU_BATCH_LOCK (self);
-    self->n_sinkpads--;
+    g_ptr_array_remove (self->pads, pad);
     GST_GPU_BATCH_UNLOCK (self);
     pad = NULL;
   }
@@ -579,7 +581,8 @@ gst_gpu_batch_release_pad (GstElement *element, GstPad *pad)
   gst_element_remove_pad (element, pad);
 
   GST_GPU_BATCH_LOCK (self);
-  self->n_sinkpads--;
+  g_ptr_array_remove (self->pads, bpad);
+  self->need_sources = TRUE;
   if (bpad->eos)
     self->n_eos_pads--;
   /* the pad may have been the last one keeping the stream open */
@@ -945,6 +948,7 @@ gst_gpu_batch_finalize (GObject *object)
   g_value_unset (&self->std);
   g_value_unset (&self->scale);
   g_value_unset (&self->offset);
+  g_ptr_array_unref (self->pads);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->item_add);
   g_cond_clear (&self->item_del);

@@ -104,13 +104,10 @@ batch_top_up_locked (GstGpuBatch *self, GstGpuBatchBuf *batch)
 
 out_failed:
   /* the device could not copy: what is left of @next is not trustworthy,
-   * so it goes out marked failed rather than as garbage */
-  for (i = 0; i < next->n_reserved; i++) {
-    if (next->meta->slots[i].status != GST_GPU_SLOT_STATUS_FAILED) {
-      next->meta->slots[i].status = GST_GPU_SLOT_STATUS_FAILED;
-      self->items_failed++;
-    }
-  }
+   * so it goes out marked failed (and is counted so when pushed) rather
+   * than as garbage */
+  for (i = 0; i < next->n_reserved; i++)
+    next->meta->slots[i].status = GST_GPU_SLOT_STATUS_FAILED;
 }
 
 /* Drops @batch now, or marks it so that its last writer drops it. */
@@ -151,6 +148,9 @@ close_filling_locked (GstGpuBatch *self)
   batch->closed = TRUE;
   g_queue_push_tail (&self->ready, batch);
   g_cond_broadcast (&self->item_add);
+  /* pads waiting for their fair share may fill the next batch */
+  if (self->n_waiting > 0)
+    g_cond_broadcast (&self->item_del);
 }
 
 /* Drops every held item (flush, deactivation); they count as dropped. */
@@ -215,6 +215,84 @@ update_target_locked (GstGpuBatch *self)
   self->target = target;
 }
 
+/* Slots @pad took in the filling batch. */
+static guint
+pad_share_locked (GstGpuBatch *self, GstGpuBatchPad *pad)
+{
+  return pad->share_seq == self->filling_seq ? pad->share : 0;
+}
+
+/* Fair shares: @pad may take the next slot of the filling batch unless
+ * another pad has an item waiting and fewer slots in that batch. Without
+ * it one fast non-live source fills batch after batch while the others'
+ * first items wait, and their branches downstream never preroll. */
+static gboolean
+fair_turn_locked (GstGpuBatch *self, GstGpuBatchPad *pad)
+{
+  guint mine, i;
+
+  if (self->n_waiting < 2)
+    return TRUE;
+  mine = pad_share_locked (self, pad);
+  for (i = 0; i < self->pads->len; i++) {
+    GstGpuBatchPad *other = g_ptr_array_index (self->pads, i);
+
+    if (other != pad && other->waiting && !other->flushing
+        && pad_share_locked (self, other) < mine)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Acquires a batch buffer from the pool and makes it the filling batch
+ * (lock held; released while the pool blocks on downstream). GST_FLOW_OK
+ * means: evaluate the state again. */
+static GstFlowReturn
+acquire_batch_locked (GstGpuBatch *self, GstGpuBatchPad *pad)
+{
+  GstBufferPool *pool = gst_object_ref (self->pool);
+  GstBuffer *buffer = NULL;
+  GstGpuBatchBuf *batch;
+  GstFlowReturn ret;
+  GstMapFlags flags = GST_MAP_WRITE;
+  guint n_slots = self->n_slots;
+
+  self->acquiring = TRUE;
+  GST_GPU_BATCH_UNLOCK (self);
+  /* blocks while downstream holds every batch buffer */
+  ret = gst_buffer_pool_acquire_buffer (pool, &buffer, NULL);
+  gst_object_unref (pool);
+  GST_GPU_BATCH_LOCK (self);
+  self->acquiring = FALSE;
+  g_cond_broadcast (&self->item_del);
+
+  if (ret == GST_FLOW_FLUSHING)
+    return GST_FLOW_OK;
+  if (ret != GST_FLOW_OK)
+    return ret;
+  if (self->filling || self->srcresult != GST_FLOW_OK || pad->flushing
+      || n_slots != self->n_slots) {
+    gst_buffer_unref (buffer);
+    return GST_FLOW_OK;
+  }
+
+  if (gst_gpu_device_is_cuda (self->device))
+    flags |= GST_MAP_GPU_DEVICE;
+  batch = g_new0 (GstGpuBatchBuf, 1);
+  batch->buffer = buffer;
+  if (!gst_buffer_map (buffer, &batch->map, flags)) {
+    g_free (batch);
+    gst_buffer_unref (buffer);
+    return GST_FLOW_ERROR;
+  }
+  batch->base = batch->map.data;
+  batch->meta = gst_buffer_add_gpu_batch_meta (buffer, n_slots);
+  batch->arrivals = g_new0 (GstClockTime, n_slots);
+  self->filling = batch;
+  self->filling_seq++;
+  return GST_FLOW_OK;
+}
+
 /**
  * gst_gpu_batch_reserve:
  * @self: the element
@@ -222,10 +300,10 @@ update_target_locked (GstGpuBatch *self)
  * @out_batch: (out): batch the item goes into
  * @out_slot: (out): its slot
  *
- * Applies backpressure (block, drop-oldest, drop-newest), acquires a batch
- * buffer if none is filling (may block on the bounded pool) and hands out
- * the next slot. The caller converts into the slot without the lock, then
- * calls gst_gpu_batch_finish_slot().
+ * Applies backpressure (block, drop-oldest, drop-newest) and fair shares
+ * between pads, acquires a batch buffer if none is filling (may block on
+ * the bounded pool) and hands out the next slot. The caller converts into
+ * the slot without the lock, then calls gst_gpu_batch_finish_slot().
  *
  * Returns: GST_FLOW_OK, GST_GPU_BATCH_FLOW_DROPPED or a flow error.
  */
@@ -236,12 +314,16 @@ gst_gpu_batch_reserve (GstGpuBatch *self, GstGpuBatchPad *pad,
   GstFlowReturn ret = GST_FLOW_OK;
   GstGpuBatchBuf *batch;
   GstClockTime now;
+  gboolean post_error = FALSE;
   guint slot;
 
   GST_GPU_BATCH_LOCK (self);
+  pad->waiting = TRUE;
+  self->n_waiting++;
 
   for (;;) {
     gdouble cap = self->eff_capacity;
+    gboolean out_of_buffers;
 
     if (pad->flushing) {
       ret = GST_FLOW_FLUSHING;
@@ -265,6 +347,10 @@ gst_gpu_batch_reserve (GstGpuBatch *self, GstGpuBatchPad *pad,
       goto out_unlock;
     }
 
+    /* every held batch buffer counts against memory, however few items
+     * it holds (a small adaptive target) */
+    out_of_buffers = !self->filling
+                     && g_queue_get_length (&self->ready) >= self->max_buffers;
     if (self->overflow == GST_GPU_BATCH_OVERFLOW_BLOCK) {
       if (!self->paused && self->held >= self->pause_threshold * cap
           && self->held > 0) {
@@ -280,7 +366,11 @@ gst_gpu_batch_reserve (GstGpuBatch *self, GstGpuBatchPad *pad,
         g_cond_wait (&self->item_del, &self->lock);
         continue;
       }
-    } else if (self->held >= cap) {
+      if (out_of_buffers) {
+        g_cond_wait (&self->item_del, &self->lock);
+        continue;
+      }
+    } else if (self->held >= cap || out_of_buffers) {
       if (self->overflow == GST_GPU_BATCH_OVERFLOW_DROP_NEWEST
           || !drop_oldest_locked (self)) {
         self->items_in++;
@@ -292,65 +382,19 @@ gst_gpu_batch_reserve (GstGpuBatch *self, GstGpuBatchPad *pad,
       continue;
     }
 
-    if (self->filling)
-      break;
-
+    if (self->filling) {
+      if (fair_turn_locked (self, pad))
+        break;
+      g_cond_wait (&self->item_del, &self->lock);
+      continue;
+    }
     if (self->acquiring) {
       g_cond_wait (&self->item_del, &self->lock);
       continue;
     }
-
-    {
-      GstBufferPool *pool = gst_object_ref (self->pool);
-      GstBuffer *buffer = NULL;
-      GstFlowReturn aret;
-      GstMapFlags flags = GST_MAP_WRITE;
-      gboolean cuda = gst_gpu_device_is_cuda (self->device);
-      guint n_slots = self->n_slots;
-
-      self->acquiring = TRUE;
-      GST_GPU_BATCH_UNLOCK (self);
-      /* blocks while downstream holds every batch buffer */
-      aret = gst_buffer_pool_acquire_buffer (pool, &buffer, NULL);
-      gst_object_unref (pool);
-      GST_GPU_BATCH_LOCK (self);
-      self->acquiring = FALSE;
-      g_cond_broadcast (&self->item_del);
-
-      if (aret != GST_FLOW_OK) {
-        GST_DEBUG_OBJECT (pad, "pool acquire: %s", gst_flow_get_name (aret));
-        if (aret == GST_FLOW_FLUSHING)
-          continue; /* re-evaluate the flushing state */
-        ret = aret;
-        goto out_unlock;
-      }
-      if (self->filling || self->srcresult != GST_FLOW_OK || pad->flushing
-          || n_slots != self->n_slots) {
-        gst_buffer_unref (buffer);
-        continue;
-      }
-
-      batch = g_new0 (GstGpuBatchBuf, 1);
-      batch->buffer = buffer;
-      if (cuda)
-        flags |= GST_MAP_GPU_DEVICE;
-      if (!gst_buffer_map (buffer, &batch->map, flags)) {
-        g_free (batch);
-        gst_buffer_unref (buffer);
-        GST_GPU_BATCH_UNLOCK (self);
-        GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-            ("Could not map a batch buffer of %" G_GSIZE_FORMAT " bytes for "
-             "writing on the %s device.",
-                self->item_size * n_slots,
-                gst_gpu_device_get_kind_name (self->device)),
-            (NULL));
-        return GST_FLOW_ERROR;
-      }
-      batch->base = batch->map.data;
-      batch->meta = gst_buffer_add_gpu_batch_meta (buffer, n_slots);
-      batch->arrivals = g_new0 (GstClockTime, n_slots);
-      self->filling = batch;
-    }
+    ret = acquire_batch_locked (self, pad);
+    if (ret != GST_FLOW_OK)
+      goto acquire_failed;
   }
 
   batch = self->filling;
@@ -361,17 +405,49 @@ gst_gpu_batch_reserve (GstGpuBatch *self, GstGpuBatchPad *pad,
     batch->first_arrival = now;
     g_cond_broadcast (&self->item_add); /* new deadline */
   }
+  if (pad->share_seq != self->filling_seq) {
+    pad->share_seq = self->filling_seq;
+    pad->share = 0;
+  }
+  pad->share++;
   self->held++;
   self->items_in++;
   if (batch->n_reserved >= MIN (self->target, self->n_slots))
     close_filling_locked (self);
+  else if (self->n_waiting > 1)
+    g_cond_broadcast (&self->item_del); /* shares changed */
 
   *out_batch = batch;
   *out_slot = slot;
 
 out_unlock:
+  pad->waiting = FALSE;
+  self->n_waiting--;
   GST_GPU_BATCH_UNLOCK (self);
+  if (post_error)
+    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
+        ("Could not allocate a batch buffer; lower max-batch-size or the "
+         "slot size (width, height, dtype)."),
+        ("%" G_GSIZE_FORMAT " bytes on the %s device (max-batch-size %u x "
+         "%" G_GSIZE_FORMAT " bytes per item): %s",
+            self->item_size * self->n_slots,
+            gst_gpu_device_get_kind_name (self->device), self->n_slots,
+            self->item_size, gst_flow_get_name (ret)));
   return ret;
+
+  /* ERRORS */
+acquire_failed : {
+  GST_DEBUG_OBJECT (pad, "no batch buffer: %s", gst_flow_get_name (ret));
+  /* one error for the element, whichever pad ran into it first */
+  post_error = self->srcresult == GST_FLOW_OK;
+  if (post_error) {
+    self->srcresult = GST_FLOW_ERROR;
+    g_cond_broadcast (&self->item_del);
+    g_cond_broadcast (&self->item_add);
+  }
+  ret = GST_FLOW_ERROR;
+  goto out_unlock;
+}
 }
 
 /**
@@ -389,10 +465,9 @@ gst_gpu_batch_finish_slot (
     GstGpuBatch *self, GstGpuBatchBuf *batch, guint slot, gboolean ok)
 {
   GST_GPU_BATCH_LOCK (self);
-  if (!ok) {
+  /* counted as failed when the batch leaves */
+  if (!ok)
     batch->meta->slots[slot].status = GST_GPU_SLOT_STATUS_FAILED;
-    self->items_failed++;
-  }
   batch->n_written++;
   if (batch_complete (batch)) {
     if (batch->discarded)
@@ -490,8 +565,9 @@ configure_output_locked (GstGpuBatch *self, GstGpuBatchPad *pad,
   GstGpuTensorInfo *out;
   guint i;
   gint fps_n = 0, fps_d = 1;
-  guint64 cap;
+  guint64 cap, buffers;
   guint64 free_bytes = 0, total_bytes = 0;
+  gsize batch_bytes;
   gboolean ret = FALSE;
 
   self->kind = kind;
@@ -586,11 +662,38 @@ configure_output_locked (GstGpuBatch *self, GstGpuBatchPad *pad,
   self->src_caps = gst_gpu_tensors_config_to_caps (
       &config, gst_gpu_device_get_caps_feature (self->device));
 
+  batch_bytes = self->item_size * self->n_slots;
+  if (batch_bytes > G_MAXUINT) {
+    *reason = g_strdup_printf ("a batch of %u items of %" G_GSIZE_FORMAT
+                               " bytes (%" G_GSIZE_FORMAT " bytes) is over "
+                               "the %u bytes a GStreamer buffer pool can "
+                               "hold; lower max-batch-size or the slot size",
+        self->n_slots, self->item_size, batch_bytes, G_MAXUINT);
+    goto out;
+  }
+
   /* effective capacity: capacity and memory-limit */
   cap = self->capacity ? self->capacity : 4 * (guint64)self->n_slots;
   if (self->memory_limit > 0)
     cap = MIN (cap, self->memory_limit / self->item_size);
   self->eff_capacity = (guint)CLAMP (cap, 1, G_MAXINT / 2);
+
+  /* Batch buffers held at most: full batches for the capacity plus the
+   * filling one, and within memory-limit. Each buffer takes a whole batch
+   * of memory however few items it holds, so this, not the item count,
+   * bounds memory while the adaptive target is small. */
+  buffers = (self->eff_capacity + self->n_slots - 1) / self->n_slots + 1;
+  if (self->memory_limit > 0) {
+    buffers = MIN (buffers, self->memory_limit / batch_bytes);
+    if (buffers == 0) {
+      GST_WARNING_OBJECT (self,
+          "memory-limit %" G_GUINT64_FORMAT " is below one batch of "
+          "%" G_GSIZE_FORMAT " bytes: holding one batch at most",
+          self->memory_limit, batch_bytes);
+      buffers = 1;
+    }
+  }
+  self->max_buffers = (guint)buffers;
 
   self->mem_cap = 0;
   if (gst_gpu_device_get_memory_info (self->device, &free_bytes, &total_bytes)
@@ -600,9 +703,9 @@ configure_output_locked (GstGpuBatch *self, GstGpuBatchPad *pad,
     self->mem_cap = (guint)CLAMP (items, 1, G_MAXINT);
   }
 
-  /* one buffer per held item at worst (target 1) plus the one being pushed
-   * and one downstream; allocated lazily */
-  self->pool_size = self->eff_capacity + 2;
+  /* the held buffers plus the one being pushed and one downstream;
+   * allocated lazily */
+  self->pool_size = self->max_buffers + 2;
   if (self->pool) {
     /* an active pool drops the buffers it holds only when deactivated */
     gst_buffer_pool_set_active (self->pool, FALSE);
@@ -722,10 +825,10 @@ out_unlock:
 void
 gst_gpu_batch_check_all_eos_locked (GstGpuBatch *self)
 {
-  if (self->n_sinkpads == 0 || self->n_eos_pads < self->n_sinkpads)
+  if (self->pads->len == 0 || self->n_eos_pads < self->pads->len)
     return;
   if (!self->eos)
-    GST_DEBUG_OBJECT (self, "all %u sink pads are EOS", self->n_sinkpads);
+    GST_DEBUG_OBJECT (self, "all %u sink pads are EOS", self->pads->len);
   self->eos = TRUE;
   close_filling_locked (self);
   g_cond_broadcast (&self->item_add);
@@ -891,10 +994,26 @@ batch_seal (GstGpuBatch *self, GstGpuBatchBuf *batch, guint64 seq)
   GST_BUFFER_OFFSET_END (batch->buffer) = seq + 1;
 }
 
-/* Src task: stream-start, caps and segment before data (lock not held). */
+/* The "sources" event naming every sink pad (lock held). A pad at EOS
+ * stays in it: its branch downstream may still wait for that EOS to
+ * preroll. */
+static GstEvent *
+sources_event_locked (GstGpuBatch *self)
+{
+  guint *indexes = g_newa (guint, self->pads->len + 1);
+  guint i;
+
+  for (i = 0; i < self->pads->len; i++)
+    indexes[i] = ((GstGpuBatchPad *)g_ptr_array_index (self->pads, i))->index;
+  self->need_sources = FALSE;
+  return gst_gpu_batch_sources_event_new (indexes, self->pads->len);
+}
+
+/* Src task: stream-start, caps, segment and sources before data (lock not
+ * held); takes @sources. */
 static void
-push_pending_events (
-    GstGpuBatch *self, gboolean stream_start, GstCaps *caps, gboolean segment)
+push_pending_events (GstGpuBatch *self, gboolean stream_start, GstCaps *caps,
+    gboolean segment, GstEvent *sources)
 {
   if (stream_start) {
     /* a new stream made of many: gst_pad_create_stream_id () wants at most
@@ -914,6 +1033,8 @@ push_pending_events (
     gst_segment_init (&seg, GST_FORMAT_TIME);
     gst_pad_push_event (self->srcpad, gst_event_new_segment (&seg));
   }
+  if (sources)
+    gst_pad_push_event (self->srcpad, sources);
 }
 
 /* Src pad task: waits for a complete batch, the deadline of the filling
@@ -925,10 +1046,11 @@ gst_gpu_batch_loop (GstPad *pad)
   GstGpuBatchBuf *batch = NULL;
   GstFlowReturn ret;
   GstCaps *caps = NULL;
+  GstEvent *sources = NULL;
   gboolean stream_start, segment;
   GstClockTime t0, t1;
   guint64 seq;
-  guint i, n;
+  guint i, n, n_failed;
 
   GST_GPU_BATCH_LOCK (self);
   for (;;) {
@@ -964,15 +1086,23 @@ gst_gpu_batch_loop (GstPad *pad)
 
   n = batch->n_reserved;
   held_release_locked (self, n);
+  /* in = out + dropped + failed + held at every moment: the batch counts
+   * as out while downstream has it, and moves to dropped if refused */
+  n_failed = gst_gpu_batch_meta_count_status (
+      batch->meta, GST_GPU_SLOT_STATUS_FAILED);
+  self->items_failed += n_failed;
+  self->items_out += n - n_failed;
   seq = self->batch_seq++;
   stream_start = self->need_stream_start;
   segment = self->need_segment;
   if (self->need_caps && self->src_caps)
     caps = gst_caps_ref (self->src_caps);
   self->need_stream_start = self->need_segment = self->need_caps = FALSE;
+  if (self->need_sources)
+    sources = sources_event_locked (self);
   GST_GPU_BATCH_UNLOCK (self);
 
-  push_pending_events (self, stream_start, caps, segment);
+  push_pending_events (self, stream_start, caps, segment, sources);
   gst_clear_caps (&caps);
   batch_seal (self, batch, seq);
 
@@ -981,7 +1111,11 @@ gst_gpu_batch_loop (GstPad *pad)
   t1 = GST_GPU_BATCH_NOW ();
 
   GST_GPU_BATCH_LOCK (self);
-  self->items_out += n;
+  if (ret != GST_FLOW_OK) {
+    /* refused downstream (flushing, error): not out after all */
+    self->items_out -= n - n_failed;
+    self->items_dropped += n - n_failed;
+  }
   self->batches++;
   for (i = 0; i < n; i++)
     gst_gpu_latency_histogram_record (&self->hist, t0 - batch->arrivals[i]);
@@ -1030,7 +1164,7 @@ out_eos:
   self->need_stream_start = self->need_segment = self->need_caps = FALSE;
   self->srcresult = GST_FLOW_EOS;
   GST_GPU_BATCH_UNLOCK (self);
-  push_pending_events (self, stream_start, caps, segment);
+  push_pending_events (self, stream_start, caps, segment, NULL);
   gst_clear_caps (&caps);
   GST_DEBUG_OBJECT (self, "all inputs drained, pushing EOS");
   gst_pad_push_event (self->srcpad, gst_event_new_eos ());
@@ -1056,6 +1190,7 @@ gst_gpu_batch_src_activate_mode (
     self->need_stream_start = TRUE;
     self->need_segment = TRUE;
     self->need_caps = self->negotiated;
+    self->need_sources = TRUE;
     if (self->pool)
       gst_buffer_pool_set_flushing (self->pool, FALSE);
     GST_GPU_BATCH_UNLOCK (self);

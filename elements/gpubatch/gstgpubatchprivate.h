@@ -80,6 +80,9 @@ struct _GstGpuBatchPad
   gboolean eos;
   gboolean flushing;
   gboolean counted_flush; /* flushing by FLUSH_START */
+  gboolean waiting;       /* an item of this pad waits for a slot */
+  guint share;            /* slots taken in batch number share_seq */
+  guint64 share_seq;
 };
 
 struct _GstGpuBatch
@@ -135,11 +138,13 @@ struct _GstGpuBatch
   guint pool_size;
 
   GstGpuBatchBuf *filling;
-  gboolean acquiring; /* a producer is acquiring a buffer */
-  GQueue ready;       /* closed batches, oldest first */
-  guint held;         /* items reserved in filling + ready */
+  guint64 filling_seq; /* number of the filling batch, for pad shares */
+  gboolean acquiring;  /* a producer is acquiring a buffer */
+  GQueue ready;        /* closed batches, oldest first */
+  guint held;          /* items reserved in filling + ready */
   guint eff_capacity;
-  guint mem_cap; /* items allowed by memory-target */
+  guint max_buffers; /* batch buffers held at most (filling + ready) */
+  guint mem_cap;     /* items allowed by memory-target */
   guint target;
   GstGpuBatchAdapt adapt;
   gboolean paused;
@@ -148,8 +153,10 @@ struct _GstGpuBatch
   GstFlowReturn srcresult;
   gboolean src_active;
   guint n_flushing_pads;
-  guint n_sinkpads;
+  GPtrArray *pads; /* every sink pad (no ref: the element holds them) */
+  guint n_waiting; /* pads with an item waiting for a slot */
   guint n_eos_pads;
+  gboolean need_sources; /* the set of live sources changed */
   gboolean eos;
   gboolean need_stream_start;
   gboolean need_caps;

@@ -22,6 +22,15 @@
  * application or a launch line can link them before data flows. Because a
  * source may first appear at any time, no-more-pads is never posted.
  *
+ * While the pipeline prerolls (not yet PLAYING), every source gpubatch
+ * announced must get its first buffer before any branch gets a second:
+ * later items of branches already fed are held back (copied, so that they
+ * pin no batch buffer upstream) until the last branch is fed, the element
+ * reaches PLAYING, or EOS, and are then pushed in order. Without this, one
+ * fast non-live source fills its branch's queue, the push blocks, and the
+ * sinks of the other branches never preroll. At most 128 MiB is held
+ * (then pushes block as before). The items held count in `items-held`.
+ *
  * Batches in system memory are sliced without copying: every output buffer
  * shares the batch's memory. Batches in device memory (caps feature
  * `memory:GpuTensor`) are staged to host memory once per batch and sliced
@@ -52,6 +61,8 @@
 GST_DEBUG_CATEGORY_STATIC (gst_gpu_unbatch_debug);
 #define GST_CAT_DEFAULT gst_gpu_unbatch_debug
 
+/* marks an item held back while prerolling that was a cache hit */
+static GQuark cache_hit_quark;
 
 enum {
   PROP_0,
@@ -94,6 +105,8 @@ struct _GstGpuUnbatchPad
   /* protected by the element's lock */
   gboolean need_sticky; /* current sticky events not stored yet */
   gboolean discont;
+  gboolean fed; /* got an item since the last start or flush */
+  GQueue held;  /* items held back while others preroll, oldest first */
   guint64 items_out;
   guint64 items_dropped;
   guint64 items_failed;
@@ -103,8 +116,19 @@ struct _GstGpuUnbatchPad
 G_DEFINE_TYPE (GstGpuUnbatchPad, gst_gpu_unbatch_pad, GST_TYPE_PAD);
 
 static void
+gst_gpu_unbatch_pad_finalize (GObject *object)
+{
+  GstGpuUnbatchPad *pad = GST_GPU_UNBATCH_PAD (object);
+
+  g_queue_clear_full (&pad->held, (GDestroyNotify)gst_buffer_unref);
+
+  G_OBJECT_CLASS (gst_gpu_unbatch_pad_parent_class)->finalize (object);
+}
+
+static void
 gst_gpu_unbatch_pad_class_init (GstGpuUnbatchPadClass *klass)
 {
+  G_OBJECT_CLASS (klass)->finalize = gst_gpu_unbatch_pad_finalize;
 }
 
 static void
@@ -112,6 +136,7 @@ gst_gpu_unbatch_pad_init (GstGpuUnbatchPad *pad)
 {
   pad->need_sticky = TRUE;
   pad->discont = TRUE;
+  g_queue_init (&pad->held);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -135,6 +160,11 @@ struct _GstGpuUnbatch
   GstStreamFlags stream_flags;
   GstCaps *item_caps; /* per-item caps, NULL until CAPS */
   GstEvent *segment;
+  GArray *sources; /* indexes gpubatch announced, NULL until then */
+
+  /* items held back while prerolling */
+  guint64 items_held;
+  gsize held_bytes;
 
   /* counters */
   guint64 items_in;
@@ -194,6 +224,8 @@ gst_gpu_unbatch_class_init (GstGpuUnbatchClass *klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  cache_hit_quark = g_quark_from_static_string ("gpuunbatch-cache-hit");
 
   gobject_class->finalize = gst_gpu_unbatch_finalize;
   gobject_class->set_property = gst_gpu_unbatch_set_property;
@@ -269,6 +301,7 @@ gst_gpu_unbatch_finalize (GObject *object)
   g_free (self->upstream_stream_id);
   gst_clear_caps (&self->item_caps);
   gst_clear_event (&self->segment);
+  g_clear_pointer (&self->sources, g_array_unref);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -493,6 +526,158 @@ gst_gpu_unbatch_release_pad (GstElement *element, GstPad *pad)
     gst_gpu_unbatch_remove_src_pad (self, pad);
 }
 
+/* Returns: (transfer full): refs of every src pad, for pushing without the
+ * lock. Called with self->lock. */
+static GPtrArray *
+gst_gpu_unbatch_collect_pads_locked (GstGpuUnbatch *self)
+{
+  GPtrArray *pads;
+  GHashTableIter iter;
+  gpointer value;
+
+  pads
+      = g_ptr_array_new_full (g_hash_table_size (self->pads), gst_object_unref);
+  g_hash_table_iter_init (&iter, self->pads);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (pads, gst_object_ref (value));
+
+  return pads;
+}
+
+static gint
+compare_pad_index (gconstpointer a, gconstpointer b)
+{
+  const GstGpuUnbatchPad *pa = *(GstGpuUnbatchPad *const *)a;
+  const GstGpuUnbatchPad *pb = *(GstGpuUnbatchPad *const *)b;
+
+  return pa->index < pb->index ? -1 : pa->index > pb->index;
+}
+
+/* At most this many bytes of items are held back while prerolling. */
+#define PREROLL_HOLD_LIMIT (128 * 1024 * 1024)
+
+/* Called with self->lock. TRUE while the element is not PLAYING and a
+ * source gpubatch announced has not had its first item yet: later items
+ * of the branches already fed wait then, so that a full queue on one
+ * branch cannot keep the other branches from prerolling. */
+static gboolean
+gst_gpu_unbatch_prerolling_locked (GstGpuUnbatch *self)
+{
+  gboolean playing;
+  guint i;
+
+  if (self->sources == NULL)
+    return FALSE;
+  GST_OBJECT_LOCK (self);
+  playing = GST_STATE (self) == GST_STATE_PLAYING;
+  GST_OBJECT_UNLOCK (self);
+  if (playing)
+    return FALSE;
+  for (i = 0; i < self->sources->len; i++) {
+    GstGpuUnbatchPad *srcpad = g_hash_table_lookup (
+        self->pads, GUINT_TO_POINTER (g_array_index (self->sources, guint, i)));
+
+    if (srcpad == NULL || !srcpad->fed)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* Called with self->lock: drops the items held back (counted as dropped)
+ * and forgets which branches were fed, for a new preroll. */
+static void
+gst_gpu_unbatch_reset_preroll_locked (GstGpuUnbatch *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+  GstBuffer *item;
+
+  g_hash_table_iter_init (&iter, self->pads);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    GstGpuUnbatchPad *srcpad = value;
+
+    while ((item = g_queue_pop_head (&srcpad->held))) {
+      gst_buffer_unref (item);
+      self->items_dropped++;
+      srcpad->items_dropped++;
+    }
+    srcpad->fed = FALSE;
+  }
+  self->items_held = 0;
+  self->held_bytes = 0;
+}
+
+/* Streaming thread, without self->lock. Pushes @item (transfer full) on
+ * @srcpad and counts it; @held: it was held back until now. Returns the
+ * combined flow of all src pads. */
+static GstFlowReturn
+gst_gpu_unbatch_push_item (GstGpuUnbatch *self, GstGpuUnbatchPad *srcpad,
+    GstBuffer *item, gboolean held)
+{
+  gboolean cache_hit
+      = gst_mini_object_get_qdata (GST_MINI_OBJECT (item), cache_hit_quark)
+        != NULL;
+  gsize size = gst_buffer_get_size (item);
+  GstFlowReturn pushed, ret;
+
+  GST_LOG_OBJECT (srcpad, "pushing %" GST_PTR_FORMAT, item);
+  pushed = gst_pad_push (GST_PAD (srcpad), item);
+
+  g_mutex_lock (&self->lock);
+  if (held) {
+    self->items_held--;
+    self->held_bytes -= size;
+  }
+  if (pushed == GST_FLOW_OK) {
+    self->items_out++;
+    srcpad->items_out++;
+    if (cache_hit) {
+      self->items_cache_hit++;
+      srcpad->items_cache_hit++;
+    }
+  } else {
+    /* refused downstream (flushing, not linked, error): nobody got it */
+    self->items_dropped++;
+    srcpad->items_dropped++;
+  }
+  ret = gst_flow_combiner_update_pad_flow (
+      self->flow_combiner, GST_PAD (srcpad), pushed);
+  g_mutex_unlock (&self->lock);
+  return ret;
+}
+
+/* Streaming thread, without self->lock. Pushes every item held back,
+ * branch by branch, oldest first; the pushes may block until PLAYING.
+ * Returns the last combined flow. */
+static GstFlowReturn
+gst_gpu_unbatch_release_held (GstGpuUnbatch *self)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  GPtrArray *pads;
+  guint i;
+
+  g_mutex_lock (&self->lock);
+  pads = gst_gpu_unbatch_collect_pads_locked (self);
+  g_mutex_unlock (&self->lock);
+  g_ptr_array_sort (pads, compare_pad_index);
+
+  for (i = 0; i < pads->len; i++) {
+    GstGpuUnbatchPad *srcpad = g_ptr_array_index (pads, i);
+    GstBuffer *item;
+
+    for (;;) {
+      g_mutex_lock (&self->lock);
+      item = g_queue_pop_head (&srcpad->held);
+      g_mutex_unlock (&self->lock);
+      if (item == NULL)
+        break;
+      ret = gst_gpu_unbatch_push_item (self, srcpad, item, TRUE);
+    }
+  }
+  g_ptr_array_unref (pads);
+  return ret;
+}
+
 /* State-change thread, streaming stopped: removes the pads created for
  * sources and keeps requested ones, which need their sticky events again. */
 static void
@@ -503,6 +688,8 @@ gst_gpu_unbatch_reset_pads (GstGpuUnbatch *self)
   GSList *removed = NULL, *l;
 
   g_mutex_lock (&self->lock);
+  gst_gpu_unbatch_reset_preroll_locked (self);
+  g_clear_pointer (&self->sources, g_array_unref);
   g_hash_table_iter_init (&iter, self->pads);
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
     GstGpuUnbatchPad *srcpad = value;
@@ -527,24 +714,6 @@ gst_gpu_unbatch_reset_pads (GstGpuUnbatch *self)
   for (l = removed; l != NULL; l = l->next)
     gst_gpu_unbatch_remove_src_pad (self, l->data);
   g_slist_free (removed);
-}
-
-/* Returns: (transfer full): refs of every src pad, for pushing without the
- * lock. Called with self->lock. */
-static GPtrArray *
-gst_gpu_unbatch_collect_pads_locked (GstGpuUnbatch *self)
-{
-  GPtrArray *pads;
-  GHashTableIter iter;
-  gpointer value;
-
-  pads
-      = g_ptr_array_new_full (g_hash_table_size (self->pads), gst_object_unref);
-  g_hash_table_iter_init (&iter, self->pads);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_ptr_array_add (pads, gst_object_ref (value));
-
-  return pads;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -634,18 +803,18 @@ out:
 /* Events and queries                                                       */
 
 /* Streaming thread (serialized events) or any upstream thread (flushes).
- * Pushes @event, or for STREAM_START a per-pad copy, to every src pad after
- * storing the sticky events a pad has not seen yet. Takes self->lock around
- * the pad table only. */
+ * Pushes @event (transfer full), or for STREAM_START a per-pad copy, to
+ * every pad of @pads after storing the sticky events a pad has not seen
+ * yet. Takes self->lock around the pad state only. */
 static gboolean
-gst_gpu_unbatch_forward_event (GstGpuUnbatch *self, GstEvent *event)
+gst_gpu_unbatch_forward_event_to (
+    GstGpuUnbatch *self, GstEvent *event, GPtrArray *pads)
 {
-  GPtrArray *pads, *own = NULL;
+  GPtrArray *own = NULL;
   gboolean is_stream_start = GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START;
   guint i;
 
   g_mutex_lock (&self->lock);
-  pads = gst_gpu_unbatch_collect_pads_locked (self);
   if (is_stream_start)
     own = g_ptr_array_new_full (pads->len, (GDestroyNotify)gst_event_unref);
   for (i = 0; i < pads->len; i++) {
@@ -665,9 +834,52 @@ gst_gpu_unbatch_forward_event (GstGpuUnbatch *self, GstEvent *event)
     gst_pad_push_event (g_ptr_array_index (pads, i), gst_event_ref (out));
   }
   g_clear_pointer (&own, g_ptr_array_unref);
-  g_ptr_array_unref (pads);
   gst_event_unref (event);
 
+  return TRUE;
+}
+
+/* Same threads: @event (transfer full) to every src pad. */
+static gboolean
+gst_gpu_unbatch_forward_event (GstGpuUnbatch *self, GstEvent *event)
+{
+  GPtrArray *pads;
+  gboolean ret;
+
+  g_mutex_lock (&self->lock);
+  pads = gst_gpu_unbatch_collect_pads_locked (self);
+  g_mutex_unlock (&self->lock);
+  ret = gst_gpu_unbatch_forward_event_to (self, event, pads);
+  g_ptr_array_unref (pads);
+  return ret;
+}
+
+/* Streaming thread: EOS (transfer full) goes first to the branches with
+ * nothing held back, since a sink still prerolling on one of them may need
+ * it before the held items of another branch can be pushed; then the held
+ * items go out, then EOS on their branches. */
+static gboolean
+gst_gpu_unbatch_push_eos (GstGpuUnbatch *self, GstEvent *event)
+{
+  GPtrArray *idle, *busy;
+  guint i;
+
+  g_mutex_lock (&self->lock);
+  idle = gst_gpu_unbatch_collect_pads_locked (self);
+  busy = g_ptr_array_new_with_free_func (gst_object_unref);
+  for (i = idle->len; i > 0; i--) {
+    GstGpuUnbatchPad *srcpad = g_ptr_array_index (idle, i - 1);
+
+    if (!g_queue_is_empty (&srcpad->held))
+      g_ptr_array_add (busy, g_ptr_array_steal_index (idle, i - 1));
+  }
+  g_mutex_unlock (&self->lock);
+
+  gst_gpu_unbatch_forward_event_to (self, gst_event_ref (event), idle);
+  gst_gpu_unbatch_release_held (self);
+  gst_gpu_unbatch_forward_event_to (self, event, busy);
+  g_ptr_array_unref (idle);
+  g_ptr_array_unref (busy);
   return TRUE;
 }
 
@@ -721,6 +933,7 @@ gst_gpu_unbatch_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
   GHashTableIter iter;
   gpointer value;
   GstCaps *caps;
+  GArray *sources;
   gboolean ret = TRUE;
 
   GST_LOG_OBJECT (self, "event %" GST_PTR_FORMAT, event);
@@ -751,6 +964,7 @@ gst_gpu_unbatch_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       break;
     case GST_EVENT_FLUSH_STOP:
       g_mutex_lock (&self->lock);
+      gst_gpu_unbatch_reset_preroll_locked (self);
       gst_flow_combiner_reset (self->flow_combiner);
       g_hash_table_iter_init (&iter, self->pads);
       while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -760,6 +974,16 @@ gst_gpu_unbatch_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       break;
     case GST_EVENT_EOS:
       gst_gpu_unbatch_handle_eos (self);
+      ret = gst_gpu_unbatch_push_eos (self, event);
+      break;
+    case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY:
+      sources = gst_gpu_batch_sources_event_parse (event);
+      if (sources) {
+        g_mutex_lock (&self->lock);
+        g_clear_pointer (&self->sources, g_array_unref);
+        self->sources = sources;
+        g_mutex_unlock (&self->lock);
+      }
       ret = gst_gpu_unbatch_forward_event (self, event);
       break;
     default:
@@ -929,17 +1153,19 @@ out:
 }
 
 /* Streaming thread; takes self->lock around counters and the combiner.
- * Pushes slot @slot of @batch (system memory) to its source's pad, or only
- * counts it. Returns the combined flow of all src pads, or
- * GST_FLOW_CUSTOM_SUCCESS when the slot was only counted. */
+ * Pushes slot @slot of @batch (system memory) to its source's pad, holds
+ * it back while other branches preroll (@preroll), or only counts it.
+ * Returns the combined flow of all src pads, or GST_FLOW_CUSTOM_SUCCESS
+ * when the slot was only counted or held. */
 static GstFlowReturn
 gst_gpu_unbatch_push_slot (GstGpuUnbatch *self, GstBuffer *batch, guint slot,
-    const GstGpuBatchSlot *desc)
+    const GstGpuBatchSlot *desc, gboolean preroll)
 {
   GstGpuUnbatchPad *srcpad;
   GstBuffer *item = NULL;
-  GstFlowReturn ret = GST_FLOW_OK, pushed;
+  GstFlowReturn ret = GST_FLOW_OK;
   GstGpuSlotStatus status = desc->status;
+  gsize size;
 
   srcpad = gst_gpu_unbatch_get_src_pad (self, desc->pad_index);
 
@@ -972,9 +1198,21 @@ gst_gpu_unbatch_push_slot (GstGpuUnbatch *self, GstBuffer *batch, guint slot,
   item = gst_gpu_unbatch_slice (self, batch, slot);
   if (item == NULL)
     goto slice_failed;
+  if (preroll) {
+    /* held or waiting in a prerolled branch, it must not pin a batch
+     * buffer: gpubatch needs its pool to batch the missing sources */
+    GstBuffer *copy = gst_buffer_copy_deep (item);
+
+    gst_buffer_unref (item);
+    item = copy;
+  }
   GST_BUFFER_PTS (item) = desc->pts;
   GST_BUFFER_DTS (item) = desc->dts;
   GST_BUFFER_DURATION (item) = desc->duration;
+  if (status == GST_GPU_SLOT_STATUS_CACHE_HIT)
+    gst_mini_object_set_qdata (
+        GST_MINI_OBJECT (item), cache_hit_quark, GINT_TO_POINTER (1), NULL);
+  size = gst_buffer_get_size (item);
 
   g_mutex_lock (&self->lock);
   gst_gpu_unbatch_pad_sync_sticky_locked (self, srcpad);
@@ -982,23 +1220,18 @@ gst_gpu_unbatch_push_slot (GstGpuUnbatch *self, GstBuffer *batch, guint slot,
     GST_BUFFER_FLAG_SET (item, GST_BUFFER_FLAG_DISCONT);
     srcpad->discont = FALSE;
   }
-  g_mutex_unlock (&self->lock);
-
-  GST_LOG_OBJECT (srcpad, "slot %u -> %" GST_PTR_FORMAT, slot, item);
-  pushed = gst_pad_push (GST_PAD (srcpad), item);
-
-  g_mutex_lock (&self->lock);
-  if (pushed == GST_FLOW_OK) {
-    self->items_out++;
-    srcpad->items_out++;
-    if (status == GST_GPU_SLOT_STATUS_CACHE_HIT) {
-      self->items_cache_hit++;
-      srcpad->items_cache_hit++;
-    }
+  if (preroll && srcpad->fed && self->held_bytes + size <= PREROLL_HOLD_LIMIT) {
+    g_queue_push_tail (&srcpad->held, item);
+    self->items_held++;
+    self->held_bytes += size;
+    g_mutex_unlock (&self->lock);
+    ret = GST_FLOW_CUSTOM_SUCCESS;
+    goto out;
   }
-  ret = gst_flow_combiner_update_pad_flow (
-      self->flow_combiner, GST_PAD (srcpad), pushed);
+  srcpad->fed = TRUE;
   g_mutex_unlock (&self->lock);
+
+  ret = gst_gpu_unbatch_push_item (self, srcpad, item, FALSE);
   goto out;
 
 slice_failed:
@@ -1067,6 +1300,7 @@ gst_gpu_unbatch_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   GstBuffer *host = NULL;
   GstGpuBatchSlot desc;
   GstFlowReturn ret = GST_FLOW_OK, slot_ret;
+  gboolean preroll, release;
   guint n_valid, i;
 
   if (!self->negotiated)
@@ -1090,7 +1324,12 @@ gst_gpu_unbatch_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   self->items_in += n_valid;
   gst_gpu_throughput_meter_record (
       &self->throughput, gst_gpu_stats_now (), n_valid);
+  preroll = gst_gpu_unbatch_prerolling_locked (self);
+  release = !preroll && self->items_held > 0;
   g_mutex_unlock (&self->lock);
+
+  if (release)
+    ret = gst_gpu_unbatch_release_held (self);
 
   /* without a meta: n valid slots of source 0 carrying the batch's
    * timestamps */
@@ -1101,13 +1340,22 @@ gst_gpu_unbatch_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   desc.status = GST_GPU_SLOT_STATUS_OK;
 
   for (i = 0; i < n_valid; i++) {
-    slot_ret = gst_gpu_unbatch_push_slot (
-        self, host, i, meta ? &meta->slots[i] : &desc);
-    /* dropped and failed slots keep the last combined flow */
-    if (slot_ret != GST_FLOW_CUSTOM_SUCCESS)
-      ret = slot_ret;
     if (ret != GST_FLOW_OK && ret != GST_FLOW_NOT_LINKED)
       break;
+    slot_ret = gst_gpu_unbatch_push_slot (
+        self, host, i, meta ? &meta->slots[i] : &desc, preroll);
+    /* dropped, failed and held slots keep the last combined flow */
+    if (slot_ret != GST_FLOW_CUSTOM_SUCCESS)
+      ret = slot_ret;
+  }
+
+  /* the last branch may have got its first item in this batch */
+  if (preroll && (ret == GST_FLOW_OK || ret == GST_FLOW_NOT_LINKED)) {
+    g_mutex_lock (&self->lock);
+    release = !gst_gpu_unbatch_prerolling_locked (self) && self->items_held > 0;
+    g_mutex_unlock (&self->lock);
+    if (release)
+      ret = gst_gpu_unbatch_release_held (self);
   }
   goto out;
 
@@ -1136,15 +1384,6 @@ out:
 /* ------------------------------------------------------------------------ */
 /* Stats, properties, state                                                 */
 
-static gint
-compare_pad_index (gconstpointer a, gconstpointer b)
-{
-  const GstGpuUnbatchPad *pa = *(GstGpuUnbatchPad *const *)a;
-  const GstGpuUnbatchPad *pb = *(GstGpuUnbatchPad *const *)b;
-
-  return pa->index < pb->index ? -1 : pa->index > pb->index;
-}
-
 /* Application or stats-timer thread; takes self->lock. Returns: (transfer
  * full). */
 static GstStructure *
@@ -1164,8 +1403,9 @@ gst_gpu_unbatch_build_stats (GstElement *element)
       self->items_out, GST_GPU_STATS_ITEMS_DROPPED, G_TYPE_UINT64,
       self->items_dropped, GST_GPU_STATS_ITEMS_FAILED, G_TYPE_UINT64,
       self->items_failed, "items-cache-hit", G_TYPE_UINT64,
-      self->items_cache_hit, GST_GPU_STATS_BATCHES, G_TYPE_UINT64,
-      self->batches, GST_GPU_STATS_DEVICE, G_TYPE_STRING, "cpu", NULL);
+      self->items_cache_hit, "items-held", G_TYPE_UINT64, self->items_held,
+      GST_GPU_STATS_BATCHES, G_TYPE_UINT64, self->batches, GST_GPU_STATS_DEVICE,
+      G_TYPE_STRING, "cpu", NULL);
   gst_gpu_stats_set_throughput (s, &self->throughput, gst_gpu_stats_now ());
 
   pads = gst_gpu_unbatch_collect_pads_locked (self);

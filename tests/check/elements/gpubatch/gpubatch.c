@@ -1163,9 +1163,11 @@ GST_START_TEST (test_adaptive_backlog_regrouped_when_target_grows)
   /* While downstream is blocked, 12 items queue up as batches of one (the
    * sweep starts at 1). Once the sweep has measured 4 batches at 1 and
    * raised the target to 2, the backlog leaves in batches of 2, not of 1,
-   * with every item's data and description in arrival order. */
+   * with every item's data and description in arrival order. Every batch
+   * buffer counts against memory however few items it holds: capacity 48
+   * allows 48 / 4 + 1 = 13 of them. */
   GstHarness *h = batch_harness ("max-batch-size=4 min-batch-size=1 "
-                                 "adaptive=true max-latency=0",
+                                 "adaptive=true max-latency=0 capacity=48",
       GRAY_CAPS);
   /* the reference's batches wait in the harness: room for all 12 */
   GstHarness *ref = batch_harness ("max-batch-size=1 adaptive=false "
