@@ -234,7 +234,15 @@ gst_gpu_opt_bin_class_init (GstGpuOptBinClass *klass)
    * list of decisions. NULL before the first READY→PAUSED.
    */
   g_object_class_install_property (gobject_class, PROP_PLAN,
-      g_param_spec_boxed ("plan", "Plan", "The current plan",
+      g_param_spec_boxed ("plan", "Plan",
+          "Read-only \"gpuoptbin-plan\" structure (also posted as an element "
+          "message), NULL before the first READY->PAUSED: generation, "
+          "priorities, fusion, profiling (the switches it was made with); "
+          "threads (per streaming thread: owner, class, elements, planned, "
+          "applied, applied-value, policy, error, entered); queues (name, "
+          "action, upstream-class, downstream-class, max-size-buffers, "
+          "reason); fused (thread, elements, removed-queues); decisions "
+          "(each decision with its reason, as text)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
   /**
    * GstGpuOptBin:profile:
@@ -242,7 +250,14 @@ gst_gpu_opt_bin_class_init (GstGpuOptBinClass *klass)
    * The latest profile ("gpuoptbin-profile"), NULL until profiling ran.
    */
   g_object_class_install_property (gobject_class, PROP_PROFILE,
-      g_param_spec_boxed ("profile", "Profile", "The latest profile",
+      g_param_spec_boxed ("profile", "Profile",
+          "Read-only \"gpuoptbin-profile\" structure of the latest "
+          "measurement (enable-profiling=true; also posted every "
+          "profile-interval), NULL until profiling ran: mean-us (mean time "
+          "per buffer over the measured elements, microseconds), measured, "
+          "bottlenecks (elements over twice the mean); elements (name, "
+          "factory, avg-us, p99-us, buffers, bottleneck, fusion-candidate "
+          "(avg-us under 500))",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   element_class->change_state

@@ -15,7 +15,9 @@
  * ]|
  * Key/value streams: mode=get (keys in; values + found mask out), mode=put
  * (keys + values in, passed on), mode=erase (keys in, passed on). An
- * optional Redis tier (`backing-store`) backs the table.
+ * optional Redis tier (`backing-store`, redis:// or unix: URL) backs the
+ * table: reads on the streaming thread, writes queued to a writer thread,
+ * both behind a circuit breaker (see gstgpukvredis.h).
  *
  * `device` says where a table this element creates lives: device=cuda, or
  * auto with a usable GPU, puts it in device memory; elements that join a
@@ -208,7 +210,14 @@ gst_gpu_kv_cache_class_init (GstGpuKvCacheClass *klass)
    * What the element does with each buffer. Default: lookup.
    */
   g_object_class_install_property (gobject_class, PROP_MODE,
-      g_param_spec_enum ("mode", "Mode", "What the element does",
+      g_param_spec_enum ("mode", "Mode",
+          "What the element does with each batch: lookup (before an "
+          "inference element: keys each valid slot by its content, marks "
+          "table hits so inference skips them) | store (after it, same "
+          "cache-name: stores the computed slots, fills the hit slots) | get "
+          "(keys in; values and found mask out) | put (keys and values in, "
+          "stored, passed on) | erase (keys in, removed, passed on). "
+          "Default: lookup",
           GST_TYPE_GPU_KV_CACHE_MODE, DEFAULT_MODE, rw_ready));
   /**
    * GstGpuKvCache:cache-name:
@@ -219,7 +228,10 @@ gst_gpu_kv_cache_class_init (GstGpuKvCacheClass *klass)
    */
   g_object_class_install_property (gobject_class, PROP_CACHE_NAME,
       g_param_spec_string ("cache-name", "Cache name",
-          "Name of the shared table (empty: private table)", NULL, rw_ready));
+          "Elements with the same name in a process share one table (the "
+          "first to start sets its size); NULL or empty: a private table. "
+          "Default: NULL",
+          NULL, rw_ready));
   /**
    * GstGpuKvCache:capacity:
    *
@@ -228,8 +240,10 @@ gst_gpu_kv_cache_class_init (GstGpuKvCacheClass *klass)
    */
   g_object_class_install_property (gobject_class, PROP_CAPACITY,
       g_param_spec_uint64 ("capacity", "Capacity",
-          "Entries (0: size by max-bytes)", 0, G_MAXUINT64, DEFAULT_CAPACITY,
-          rw_ready));
+          "Entries the table holds, rounded up to whole lock groups (up to "
+          "256 entries more); each takes 41 + value-size bytes. 0: size by "
+          "max-bytes instead. Default: 65536",
+          0, G_MAXUINT64, DEFAULT_CAPACITY, rw_ready));
   /**
    * GstGpuKvCache:max-bytes:
    *
@@ -238,8 +252,10 @@ gst_gpu_kv_cache_class_init (GstGpuKvCacheClass *klass)
    */
   g_object_class_install_property (gobject_class, PROP_MAX_BYTES,
       g_param_spec_uint64 ("max-bytes", "Max bytes",
-          "Table bytes when capacity is 0", 0, G_MAXUINT64, DEFAULT_MAX_BYTES,
-          rw_ready));
+          "Table size in bytes, used when capacity is 0: entries = "
+          "max-bytes / (41 + value-size), rounded down to whole lock groups "
+          "of up to 256 entries. Default: 0",
+          0, G_MAXUINT64, DEFAULT_MAX_BYTES, rw_ready));
   /**
    * GstGpuKvCache:value-size:
    *
@@ -250,15 +266,21 @@ gst_gpu_kv_cache_class_init (GstGpuKvCacheClass *klass)
    */
   g_object_class_install_property (gobject_class, PROP_VALUE_SIZE,
       g_param_spec_uint ("value-size", "Value size",
-          "Bytes per value (0: derive from caps or the shared table)", 0,
-          G_MAXINT32, DEFAULT_VALUE_SIZE, rw_ready));
+          "Bytes per value; 0: store mode takes the bytes of one output slot "
+          "over all tensors, put the value tensor's bytes per key, lookup "
+          "and get the shared table's (get needs it or a shared table). "
+          "Default: 0",
+          0, G_MAXINT32, DEFAULT_VALUE_SIZE, rw_ready));
   /**
    * GstGpuKvCache:eviction:
    *
    * What an insert into a full bucket does. Default: lru.
    */
   g_object_class_install_property (gobject_class, PROP_EVICTION,
-      g_param_spec_enum ("eviction", "Eviction", "Eviction policy",
+      g_param_spec_enum ("eviction", "Eviction",
+          "What an insert into a full bucket does: lru (evict the least "
+          "recently used), lfu (the least frequently used) or none (the "
+          "insert fails, counted in failed-inserts). Default: lru",
           GST_TYPE_GPU_KV_EVICTION, DEFAULT_EVICTION, rw_ready));
   /**
    * GstGpuKvCache:ttl:
@@ -267,8 +289,10 @@ gst_gpu_kv_cache_class_init (GstGpuKvCacheClass *klass)
    * Default: 0.
    */
   g_object_class_install_property (gobject_class, PROP_TTL,
-      g_param_spec_uint64 ("ttl", "TTL", "Entry lifetime in ns (0: none)", 0,
-          G_MAXUINT64, DEFAULT_TTL, rw_ready));
+      g_param_spec_uint64 ("ttl", "TTL",
+          "Nanoseconds after its last write an entry expires (1000000000 = "
+          "1 s); 0: never. Default: 0",
+          0, G_MAXUINT64, DEFAULT_TTL, rw_ready));
   gst_gpu_device_install_properties (
       gobject_class, PROP_DEVICE, PROP_DEVICE_ID);
   /**
@@ -277,24 +301,47 @@ gst_gpu_kv_cache_class_init (GstGpuKvCacheClass *klass)
    * "gpukvcache-stats": the table's counters (entries, capacity,
    * load-factor, hits, misses, inserts, assigns, erases, evictions,
    * expired, failed-inserts, hit-ratio) and the element's: batches,
-   * items-in, items-hit, items-missed, items-stored, items-filled,
-   * redis-hits, redis-writes, redis-errors, redis-connected, device.
+   * items-in, items-out, items-dropped, items-failed, items-held,
+   * items-hit, items-missed, items-stored, items-filled, redis-hits,
+   * redis-writes, redis-writes-dropped, redis-writes-pending,
+   * redis-errors, redis-timeouts, redis-connected, device.
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
-      g_param_spec_boxed ("stats", "Stats", "Cache counters",
+      g_param_spec_boxed ("stats", "Stats",
+          "Read-only \"gpukvcache-stats\" structure. The table's (shared by "
+          "the cache-name): entries, capacity, load-factor, hits, misses, "
+          "inserts, assigns, erases, evictions, expired, failed-inserts, "
+          "hit-ratio. This element's, since READY->PAUSED: batches, items-in "
+          "(valid slots received) = items-out (taken downstream) + "
+          "items-dropped (refused downstream) + items-failed (in batches "
+          "this element failed on) + items-held (always 0); items-hit, "
+          "items-missed (lookup/get), items-stored (store/put), items-filled "
+          "(store: hit slots filled); Redis: redis-hits, redis-writes, "
+          "redis-writes-dropped (queue full, tier down or write failed), "
+          "redis-writes-pending, redis-errors, redis-timeouts, "
+          "redis-connected (the last round trip succeeded); device (cpu or "
+          "cuda: where the table is)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
   gst_gpu_stats_install_interval_property (gobject_class, PROP_STATS_INTERVAL);
   /**
    * GstGpuKvCache:backing-store:
    *
-   * redis://[:password@]host[:port][/db] of a Redis tier shared by many
-   * pipelines, or NULL for none. The password may also come from the
-   * environment variable GST_GPUSTREAM_REDIS_PASSWORD; it is never logged.
-   * Default: NULL.
+   * redis://[:password@]host[:port][/db] (port 1-65535, default 6379; db
+   * 0-15, default 0) or unix:///path/to/socket[?db=N] of a Redis tier
+   * shared by many pipelines, or NULL for none. Pass the password in the
+   * environment variable GST_GPUSTREAM_REDIS_PASSWORD rather than in the
+   * URL: a launch line is logged by GStreamer's parser. This plugin never
+   * logs it. Default: NULL.
    */
   g_object_class_install_property (gobject_class, PROP_BACKING_STORE,
       g_param_spec_string ("backing-store", "Backing store",
-          "redis://[:password@]host:port/db (NULL: none)", NULL, rw_ready));
+          "Redis tier behind the table: redis://host[:port][/db] (port "
+          "1-65535, default 6379; db 0-15, default 0) or "
+          "unix:///path/to/redis.sock[?db=N]. Give the password in the "
+          "environment variable GST_GPUSTREAM_REDIS_PASSWORD (a "
+          "redis://:password@host URL also works, but GStreamer's parser "
+          "logs launch lines). NULL: no tier. Default: NULL",
+          NULL, rw_ready));
   /**
    * GstGpuKvCache:redis-ttl:
    *
@@ -302,17 +349,22 @@ gst_gpu_kv_cache_class_init (GstGpuKvCacheClass *klass)
    */
   g_object_class_install_property (gobject_class, PROP_REDIS_TTL,
       g_param_spec_uint ("redis-ttl", "Redis TTL",
-          "Expiry of Redis entries in s (0: none)", 0, G_MAXINT32,
-          DEFAULT_REDIS_TTL, rw_ready));
+          "Seconds before an entry written to Redis expires (SET ... EX); 0: "
+          "never. Default: 0",
+          0, G_MAXINT32, DEFAULT_REDIS_TTL, rw_ready));
   /**
    * GstGpuKvCache:redis-timeout:
    *
-   * Connect and round-trip timeout for Redis in ms. Default: 100.
+   * Connect and round-trip timeout for Redis in ms. A tier that fails or
+   * times out is skipped for a back-off (50 ms doubling to 5 s) until one
+   * round trip succeeds. Default: 100.
    */
   g_object_class_install_property (gobject_class, PROP_REDIS_TIMEOUT,
       g_param_spec_uint ("redis-timeout", "Redis timeout",
-          "Redis connect/command timeout in ms", 1, 60000,
-          DEFAULT_REDIS_TIMEOUT, rw_ready));
+          "Milliseconds to wait for a Redis connect or round trip; after a "
+          "failure or timeout Redis is skipped for a back-off of 50 ms "
+          "doubling to 5 s, then tried once. Default: 100",
+          1, 60000, DEFAULT_REDIS_TIMEOUT, rw_ready));
 
   element_class->change_state = gst_gpu_kv_cache_change_state;
   element_class->set_context = gst_gpu_kv_cache_set_context;

@@ -359,14 +359,16 @@ gst_gpu_device_install_properties (
   /* <element>:device:
    *
    * Where the element computes: `auto` (default) uses a CUDA device when
-   * the driver loads and one exists, else the CPU; `cuda` fails at
-   * READY->PAUSED without a usable GPU; `cpu` never touches CUDA. The
-   * choice is logged and reported in the `stats` structure.
+   * the driver loads and one exists, else the CPU; `cuda` without a usable
+   * GPU makes the element fail to start (gpukvcache at NULL->READY, where it
+   * creates its table; the others at READY->PAUSED); `cpu` never touches
+   * CUDA. The choice is logged and reported in the `stats` structure.
    */
   g_object_class_install_property (klass, prop_device,
       g_param_spec_enum ("device", "Device",
-          "Compute device: auto (CUDA if usable, else CPU), cuda (fails at "
-          "READY->PAUSED without a usable GPU) or cpu (default: auto)",
+          "Compute device: auto (CUDA if usable, else CPU), cuda (without a "
+          "usable GPU the element fails to start, with an error saying why) "
+          "or cpu (default: auto)",
           GST_TYPE_GPU_DEVICE_KIND, GST_GPU_DEVICE_KIND_AUTO,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
               | GST_PARAM_MUTABLE_READY));

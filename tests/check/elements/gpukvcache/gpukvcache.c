@@ -917,6 +917,70 @@ GST_START_TEST (test_malformed_url_fails)
 
 GST_END_TEST;
 
+/* The blurb of @factory's @prop holds every one of the NULL-terminated
+ * @needles. */
+static void
+assert_blurb_says (const gchar *factory, const gchar *prop, ...)
+{
+  GstElement *e = gst_element_factory_make (factory, NULL);
+  GParamSpec *pspec
+      = g_object_class_find_property (G_OBJECT_GET_CLASS (e), prop);
+  const gchar *blurb, *needle;
+  va_list args;
+
+  fail_unless (pspec != NULL, "%s has no %s", factory, prop);
+  blurb = g_param_spec_get_blurb (pspec);
+  va_start (args, prop);
+  while ((needle = va_arg (args, const gchar *)) != NULL)
+    fail_unless (strstr (blurb, needle) != NULL, "%s:%s '%s' does not say '%s'",
+        factory, prop, blurb, needle);
+  va_end (args);
+  gst_object_unref (e);
+}
+
+/* Issue 10 item 15: the gst-inspect texts must let a user set a property
+ * without the docs (units, defaults, ranges). */
+GST_START_TEST (test_property_blurbs_say_units_and_defaults)
+{
+  GstElement *e = gst_element_factory_make ("gpukvcache", NULL);
+  GParamSpec **pspecs;
+  guint n, i;
+
+  /* every property of ours gives its default (or says it is read-only) */
+  pspecs = g_object_class_list_properties (G_OBJECT_GET_CLASS (e), &n);
+  for (i = 0; i < n; i++) {
+    const gchar *blurb = g_param_spec_get_blurb (pspecs[i]);
+    gchar *lower;
+
+    if (pspecs[i]->owner_type != G_OBJECT_TYPE (e))
+      continue;
+    lower = g_ascii_strdown (blurb, -1);
+    fail_unless (strstr (lower, "default") != NULL
+                     || !(pspecs[i]->flags & G_PARAM_WRITABLE),
+        "%s: '%s' gives no default", pspecs[i]->name, blurb);
+    g_free (lower);
+  }
+  g_free (pspecs);
+  gst_object_unref (e);
+
+  assert_blurb_says ("gpukvcache", "device", "fails to start", NULL);
+  assert_blurb_says ("gpukvcache", "mode", "lookup (", "store (", "get (",
+      "put (", "erase (", "Default: lookup", NULL);
+  assert_blurb_says ("gpukvcache", "stats", "items-in", "items-failed",
+      "redis-errors", "hit-ratio", "device", NULL);
+  assert_blurb_says ("gpukvcache", "backing-store", "6379", "0-15", "1-65535",
+      "GST_GPUSTREAM_REDIS_PASSWORD", "unix:", NULL);
+  assert_blurb_says ("gpukvcache", "capacity", "rounded up", NULL);
+  assert_blurb_says ("gpukvcache", "max-bytes", "41 + value-size", NULL);
+  assert_blurb_says ("gpukvcache", "stats-interval", "10 ms", NULL);
+  assert_blurb_says (
+      "gpuoptbin", "plan", "threads", "queues", "fused", "decisions", NULL);
+  assert_blurb_says (
+      "gpuoptbin", "profile", "mean-us", "elements", "avg-us", NULL);
+}
+
+GST_END_TEST;
+
 /* ---- Redis tier ---- */
 
 typedef struct
@@ -1692,6 +1756,7 @@ gpukvcache_suite (void)
   tcase_add_test (tc, test_shared_capacity_mismatch_fails);
   tcase_add_test (tc, test_shared_table_released_with_last_element);
   tcase_add_test (tc, test_malformed_url_fails);
+  tcase_add_test (tc, test_property_blurbs_say_units_and_defaults);
   tcase_add_test (tc, test_device_cuda_fails_without_gpu);
   tcase_add_test (tc, test_stats_report_table_device);
   if (redis_server_path ()) {
