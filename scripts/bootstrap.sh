@@ -24,6 +24,7 @@ PACKAGES=(
   libxxhash-dev libhiredis-dev redis-server
   libtorch-dev python3-torch
   python3-torchvision
+  libopencv-imgproc-dev
 )
 
 as_root() {

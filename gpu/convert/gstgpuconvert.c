@@ -20,6 +20,9 @@
 #endif
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "gpu/convert/gstgpuconvert.h"
 #include "gpu/convert/gstgpuconvertmath.h"
@@ -288,6 +291,66 @@ typedef guint16 v4u16 __attribute__ ((vector_size (8)));
 
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
 
+/* The four bytes at @p as floats. Widening and narrowing between bytes and
+ * 32-bit lanes are spelled out for SSE2, which GCC does not find on its
+ * own (it converts lane by lane). */
+static ALWAYS_INLINE v4f
+u32_to_v4f (guint32 u)
+{
+#ifdef __SSE2__
+  const __m128i zero = _mm_setzero_si128 ();
+
+  return (v4f)_mm_cvtepi32_ps (_mm_unpacklo_epi16 (
+      _mm_unpacklo_epi8 (_mm_cvtsi32_si128 ((gint32)u), zero), zero));
+#else
+  v4u8 b;
+
+  memcpy (&b, &u, 4);
+  return __builtin_convertvector(b, v4f);
+#endif
+}
+
+static ALWAYS_INLINE v4f
+bytes_to_v4f (const guint8 *p)
+{
+  guint32 u;
+
+  memcpy (&u, p, 4);
+  return u32_to_v4f (u);
+}
+
+/* Lanes holding 0..255 to four bytes at @d. */
+static ALWAYS_INLINE void
+store_v4i_u8 (guint8 *d, v4i v)
+{
+#ifdef __SSE2__
+  __m128i w = _mm_packs_epi32 ((__m128i)v, (__m128i)v);
+  gint32 u = _mm_cvtsi128_si32 (_mm_packus_epi16 (w, w));
+
+  memcpy (d, &u, 4);
+#else
+  v4u8 b = __builtin_convertvector(v, v4u8);
+
+  memcpy (d, &b, 4);
+#endif
+}
+
+/* Lanes holding 0..65535 to four 16-bit values at @d. */
+static ALWAYS_INLINE void
+store_v4u_u16 (guint8 *d, v4u v)
+{
+#ifdef __SSE2__
+  /* sign-extend the low halves so that the signed pack keeps them */
+  __m128i w = _mm_srai_epi32 (_mm_slli_epi32 ((__m128i)v, 16), 16);
+
+  _mm_storel_epi64 ((__m128i *)d, _mm_packs_epi32 (w, w));
+#else
+  v4u16 h = __builtin_convertvector(v, v4u16);
+
+  memcpy (d, &h, sizeof (h));
+#endif
+}
+
 /* Lane of the pixel vector holding red for @format. */
 static gint
 red_lane (gint format)
@@ -321,22 +384,15 @@ fetch_pixel (const GstGpuPixSource *s, const guint8 *row, const guint8 *c0,
     case GST_GPU_PIX_RGB:
     case GST_GPU_PIX_BGR:
       if (wide_ok) {
-        v4u8 b;
-
-        memcpy (&b, row + 3 * x, 4);
-        f = __builtin_convertvector(b, v4f);
+        f = bytes_to_v4f (row + 3 * x);
       } else {
         f = (v4f){ row[3 * x], row[3 * x + 1], row[3 * x + 2], 0.0f };
       }
       break;
     case GST_GPU_PIX_RGBA:
-    case GST_GPU_PIX_BGRA: {
-      v4u8 b;
-
-      memcpy (&b, row + 4 * x, 4);
-      f = __builtin_convertvector(b, v4f);
+    case GST_GPU_PIX_BGRA:
+      f = bytes_to_v4f (row + 4 * x);
       break;
-    }
     case GST_GPU_PIX_GRAY8: {
       gfloat g = row[x];
 
@@ -365,6 +421,64 @@ fetch_pixel (const GstGpuPixSource *s, const guint8 *row, const guint8 *c0,
   return f;
 }
 
+/* Source pixels converted a whole run at a time, rather than two per
+ * output column, for YUV inputs when the run is at most this long and at
+ * most four times the strip's width (a stronger downscale skips most of
+ * it). */
+#define YUV_ROW_MAX 2048
+
+/* Pixels @xa (even) .. @xa + @n of a YUV row into @out, four at a time
+ * with one pixel per lane (the operations of gst_gpu_yuv_to_rgb () and
+ * the luma of gst_gpu_pix_fetch () per lane), then turned into pixel
+ * vectors. Always inlined with constant @format and @color. */
+static ALWAYS_INLINE void
+convert_yuv_row (const GstGpuPixSource *s, const guint8 *row, const guint8 *c0,
+    const guint8 *c1, gint xa, gint n, v4f *out, const gint format,
+    const gint color)
+{
+  const GstGpuYuvCoeffs *k = &s->yuv;
+  const v4f zero = { 0 };
+  gint i;
+
+  for (i = 0; i + 4 <= n; i += 4) {
+    gint x = xa + i;
+    v4f Y = bytes_to_v4f (row + x), U, V, y, u, v, r, g, b, t0, t1, t2, t3;
+
+    if (format == GST_GPU_PIX_NV12) {
+      v4f uv = bytes_to_v4f (c0 + x);
+
+      U = __builtin_shuffle (uv, (v4i){ 0, 0, 2, 2 });
+      V = __builtin_shuffle (uv, (v4i){ 1, 1, 3, 3 });
+    } else {
+      guint16 cu, cv;
+
+      memcpy (&cu, c0 + (x >> 1), 2);
+      memcpy (&cv, c1 + (x >> 1), 2);
+      U = __builtin_shuffle (u32_to_v4f (cu), (v4i){ 0, 0, 1, 1 });
+      V = __builtin_shuffle (u32_to_v4f (cv), (v4i){ 0, 0, 1, 1 });
+    }
+    y = (Y - k->y_off) * k->y_scale;
+    u = (U - 128.0f) * k->c_scale;
+    v = (V - 128.0f) * k->c_scale;
+    r = clamp255_v (y + k->rv * v);
+    g = clamp255_v (y + k->gu * u + k->gv * v);
+    b = clamp255_v (y + k->bu * u);
+    if (color == GST_GPU_COLOR_GRAY)
+      r = g = b = 0.299f * r + 0.587f * g + 0.114f * b;
+    /* transpose: lanes R G B 0 per pixel */
+    t0 = __builtin_shuffle (r, g, (v4i){ 0, 4, 1, 5 });
+    t1 = __builtin_shuffle (b, zero, (v4i){ 0, 4, 1, 5 });
+    t2 = __builtin_shuffle (r, g, (v4i){ 2, 6, 3, 7 });
+    t3 = __builtin_shuffle (b, zero, (v4i){ 2, 6, 3, 7 });
+    out[i] = __builtin_shuffle (t0, t1, (v4i){ 0, 1, 4, 5 });
+    out[i + 1] = __builtin_shuffle (t0, t1, (v4i){ 2, 3, 6, 7 });
+    out[i + 2] = __builtin_shuffle (t2, t3, (v4i){ 0, 1, 4, 5 });
+    out[i + 3] = __builtin_shuffle (t2, t3, (v4i){ 2, 3, 6, 7 });
+  }
+  for (; i < n; i++)
+    out[i] = fetch_pixel (s, row, c0, c1, xa + i, format, color, FALSE);
+}
+
 /* Horizontal blend of source row @sy over output columns @dx0 .. @dx0 + @n
  * into @out. Always inlined with constant @format and @color, so every
  * combination gets its own loop without per-pixel switches. */
@@ -382,6 +496,27 @@ blend_source_row (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
   gint wide = CLAMP (convert->wide_columns - dx0, 0, n);
   gint i;
 
+  if (format == GST_GPU_PIX_NV12 || format == GST_GPU_PIX_I420) {
+    /* pixels x0[0] .. x1[n - 1], from an even one (chroma pairs) */
+    gint xa = x0[0] & ~1, span = x1[n - 1] + 1 - xa;
+
+    if (!convert->scaled_x) {
+      /* x0[i] = dx0 + i, dx0 a multiple of CHUNK: even */
+      convert_yuv_row (s, row, c0, c1, dx0, n, out, format, color);
+      return;
+    }
+    if (span <= YUV_ROW_MAX && span <= 4 * n) {
+      v4f pix[YUV_ROW_MAX];
+
+      convert_yuv_row (s, row, c0, c1, xa, span, pix, format, color);
+      for (i = 0; i < n; i++) {
+        v4f a = pix[x0[i] - xa], b = pix[x1[i] - xa];
+
+        out[i] = a + wx[i] * (b - a);
+      }
+      return;
+    }
+  }
   if (!convert->scaled_x) {
     /* weight 0: the blend is exactly the first pixel */
     for (i = 0; i < wide; i++)
@@ -417,7 +552,6 @@ store4 (gpointer d, v4f v, const gint type)
       /* all four normal halves (2^-14 <= |v| < 65520): the normal branch
        * of gst_gpu_float_to_half () lane-wise, else lane by lane */
       v4u bad = (absx - 0x38800000u) >= (0x477ff000u - 0x38800000u);
-      v4u16 h16;
 
       bad |= __builtin_shuffle (bad, (v4u){ 2, 3, 0, 1 });
       bad |= __builtin_shuffle (bad, (v4u){ 1, 0, 3, 2 });
@@ -425,23 +559,18 @@ store4 (gpointer d, v4f v, const gint type)
         v4u h = (absx >> 13) - (112u << 10);
 
         h += ((absx & 0x1fffu) + 0xfffu + (h & 1u)) >> 13;
-        h16 = __builtin_convertvector(sign | h, v4u16);
+        store_v4u_u16 (d, sign | h);
       } else {
-        h16 = (v4u16){ gst_gpu_float_to_half (v[0]),
-          gst_gpu_float_to_half (v[1]), gst_gpu_float_to_half (v[2]),
-          gst_gpu_float_to_half (v[3]) };
+        store_v4u_u16 (d,
+            (v4u){ gst_gpu_float_to_half (v[0]), gst_gpu_float_to_half (v[1]),
+                gst_gpu_float_to_half (v[2]), gst_gpu_float_to_half (v[3]) });
       }
-      memcpy (d, &h16, sizeof (h16));
       break;
     }
-    default: {
+    default:
       /* clamped to 0..255, then truncation is floor */
-      v4u8 b = __builtin_convertvector(
-          __builtin_convertvector(clamp255_v (v) + 0.5f, v4i), v4u8);
-
-      memcpy (d, &b, sizeof (b));
+      store_v4i_u8 (d, __builtin_convertvector(clamp255_v (v) + 0.5f, v4i));
       break;
-    }
   }
 }
 
@@ -478,17 +607,19 @@ store_row (const GstGpuVideoConvert *convert, gpointer dst, gint dy, gint dx0,
     for (k = 0; k < 4; k++)
       q[k] = (top[i + k] + wy * (bot[i + k] - top[i + k])) * scale + offset;
     if (layout == GST_GPU_LAYOUT_NHWC && channels == 3) {
-      v4f o0, o1, o2;
+      /* four pixels into three vectors of consecutive values; each mask
+       * takes two lanes of each operand, one SSE2 shufps */
+      v4f t, o0, o1, o2;
 
       if (swap) {
-        o0 = __builtin_shuffle (q[0], q[1], (v4i){ 2, 1, 0, 6 });
-        o1 = __builtin_shuffle (q[1], q[2], (v4i){ 1, 0, 6, 5 });
-        o2 = __builtin_shuffle (q[2], q[3], (v4i){ 0, 6, 5, 4 });
-      } else {
-        o0 = __builtin_shuffle (q[0], q[1], (v4i){ 0, 1, 2, 4 });
-        o1 = __builtin_shuffle (q[1], q[2], (v4i){ 1, 2, 4, 5 });
-        o2 = __builtin_shuffle (q[2], q[3], (v4i){ 2, 4, 5, 6 });
+        for (k = 0; k < 4; k++)
+          q[k] = __builtin_shuffle (q[k], (v4i){ 2, 1, 0, 3 });
       }
+      t = __builtin_shuffle (q[1], q[0], (v4i){ 0, 0, 6, 6 });
+      o0 = __builtin_shuffle (q[0], t, (v4i){ 0, 1, 6, 4 });
+      o1 = __builtin_shuffle (q[1], q[2], (v4i){ 1, 2, 4, 5 });
+      t = __builtin_shuffle (q[2], q[3], (v4i){ 2, 2, 4, 4 });
+      o2 = __builtin_shuffle (t, q[3], (v4i){ 0, 2, 5, 6 });
       store4 (d[0] + (gsize)i * 3 * esize, o0, type);
       store4 (d[0] + ((gsize)i * 3 + 4) * esize, o1, type);
       store4 (d[0] + ((gsize)i * 3 + 8) * esize, o2, type);

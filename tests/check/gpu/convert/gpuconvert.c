@@ -618,6 +618,57 @@ GST_START_TEST (test_reference_wide_slot_matches_kernel_body)
 
 GST_END_TEST;
 
+/* A frame split into bands of output rows over several threads (the
+ * slots are large enough to be split) gives the reference's bytes, for
+ * thread counts that divide the rows unevenly and exceed the cores. */
+GST_START_TEST (test_threads_match_reference)
+{
+  static const guint sizes[][2] = { { 200, 150 }, { 401, 300 } };
+  static const guint threads[] = { 2, 3, 7 };
+  GstVideoFormat format = formats[__i__];
+  GstVideoInfo info;
+  GstVideoFrame frame;
+  GstBuffer *buf;
+  guint s, t;
+
+  buf = make_frame (&info, format, 333, 211, 5, 4321 + __i__);
+  fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_READ));
+  for (s = 0; s < G_N_ELEMENTS (sizes); s++) {
+    GstGpuVideoSlotFormat out;
+    GstGpuVideoConvert *convert;
+    gsize size;
+    guint8 *want, *got;
+
+    slot_format_init (&out, sizes[s][0], sizes[s][1],
+        s ? GST_GPU_COLOR_BGR : GST_GPU_COLOR_RGB,
+        s ? GST_GPU_LAYOUT_NHWC : GST_GPU_LAYOUT_NCHW,
+        s ? GST_GPU_DTYPE_FLOAT16 : GST_GPU_DTYPE_FLOAT32);
+    size = gst_gpu_video_slot_format_size (&out);
+    want = g_malloc (size);
+    got = g_malloc (size);
+    memset (want, 0x5a, size);
+    gst_gpu_video_convert_reference (&frame, &out, want);
+    convert = gst_gpu_video_convert_new (&info, &out, NULL, NULL);
+    fail_unless (convert != NULL);
+    for (t = 0; t < G_N_ELEMENTS (threads); t++) {
+      memset (got, 0xa5, size);
+      gst_gpu_video_convert_set_threads (convert, threads[t]);
+      fail_unless (gst_gpu_video_convert_frame (convert, &frame, got));
+      fail_unless (memcmp (want, got, size) == 0,
+          "%s -> %ux%u on %u threads differs from the reference",
+          gst_video_format_to_string (format), out.width, out.height,
+          threads[t]);
+    }
+    gst_gpu_video_convert_free (convert);
+    g_free (want);
+    g_free (got);
+  }
+  gst_video_frame_unmap (&frame);
+  gst_buffer_unref (buf);
+}
+
+GST_END_TEST;
+
 /* Every Y'CbCr matrix and range the plan reads from the caps. */
 GST_START_TEST (test_reference_matches_golden_colorimetry)
 {
@@ -1075,6 +1126,8 @@ gpuconvert_suite (void)
       tc, test_kernel_body_matches_reference, 0, G_N_ELEMENTS (formats));
   tcase_add_loop_test (tc, test_reference_wide_slot_matches_kernel_body, 0,
       G_N_ELEMENTS (formats));
+  tcase_add_loop_test (
+      tc, test_threads_match_reference, 0, G_N_ELEMENTS (formats));
   tcase_add_loop_test (tc, test_reference_matches_golden_colorimetry, 0, 2);
   tcase_add_test (tc, test_reference_decodes_published_red);
   tcase_add_test (tc, test_orc_unaligned_stride_matches_reference);
