@@ -211,8 +211,8 @@ gst_gpu_batch_class_init (GstGpuBatchClass *klass)
   g_object_class_install_property (gobject_class, PROP_MIN_BATCH_SIZE,
       g_param_spec_uint ("min-batch-size", "Minimum batch size",
           "Smallest target batch size chosen by the adaptive controller, in "
-          "items (default: 1)",
-          1, MAX_BATCH_SIZE_LIMIT, DEFAULT_MIN_BATCH_SIZE,
+          "items, 1 to max-batch-size (default: 1)",
+          0, MAX_BATCH_SIZE_LIMIT, DEFAULT_MIN_BATCH_SIZE,
           rw | GST_PARAM_MUTABLE_READY));
   /**
    * GstGpuBatch:max-batch-size:
@@ -222,9 +222,9 @@ gst_gpu_batch_class_init (GstGpuBatchClass *klass)
    */
   g_object_class_install_property (gobject_class, PROP_MAX_BATCH_SIZE,
       g_param_spec_uint ("max-batch-size", "Maximum batch size",
-          "Batch dimension N of the output tensors, in items; the flush size "
-          "when adaptive=false (default: 8)",
-          1, MAX_BATCH_SIZE_LIMIT, DEFAULT_MAX_BATCH_SIZE,
+          "Batch dimension N of the output tensors, in items, 1 to 4096; the "
+          "flush size when adaptive=false (default: 8)",
+          0, MAX_BATCH_SIZE_LIMIT, DEFAULT_MAX_BATCH_SIZE,
           rw | GST_PARAM_MUTABLE_READY));
   /**
    * GstGpuBatch:adaptive:
@@ -245,9 +245,9 @@ gst_gpu_batch_class_init (GstGpuBatchClass *klass)
    */
   g_object_class_install_property (gobject_class, PROP_MEMORY_TARGET,
       g_param_spec_double ("memory-target", "Memory target",
-          "Fraction of free device memory the batches may use; caps the "
-          "target batch size (default: 0.7)",
-          0.01, 1.0, DEFAULT_MEMORY_TARGET, rw | GST_PARAM_MUTABLE_READY));
+          "Fraction of free device memory the batches may use, above 0 and "
+          "up to 1; caps the target batch size (default: 0.7)",
+          0.0, 1.0, DEFAULT_MEMORY_TARGET, rw | GST_PARAM_MUTABLE_READY));
   /**
    * GstGpuBatch:max-latency:
    *
@@ -320,7 +320,8 @@ gst_gpu_batch_class_init (GstGpuBatchClass *klass)
   g_object_class_install_property (gobject_class, PROP_MEAN,
       float_array_pspec ("mean", "Mean",
           "Per-channel mean m of (x/255 - m)/s for video, one value or one "
-          "per channel, e.g. \"<0.485,0.456,0.406>\" (default: empty = 0)"));
+          "per output channel (3 for rgb/bgr, 1 for gray), e.g. "
+          "\"<0.485,0.456,0.406>\" (default: empty = 0)"));
   /**
    * GstGpuBatch:std:
    *
@@ -329,8 +330,9 @@ gst_gpu_batch_class_init (GstGpuBatchClass *klass)
    */
   g_object_class_install_property (gobject_class, PROP_STD,
       float_array_pspec ("std", "Standard deviation",
-          "Per-channel std s of (x/255 - m)/s for video, one value or one per "
-          "channel, e.g. \"<0.229,0.224,0.225>\" (default: empty = 1)"));
+          "Per-channel std s of (x/255 - m)/s for video, one non-zero value or "
+          "one per output channel, e.g. \"<0.229,0.224,0.225>\" "
+          "(default: empty = 1)"));
   /**
    * GstGpuBatch:scale:
    *
@@ -339,7 +341,8 @@ gst_gpu_batch_class_init (GstGpuBatchClass *klass)
    */
   g_object_class_install_property (gobject_class, PROP_SCALE,
       float_array_pspec ("scale", "Scale",
-          "Per-channel a of x*a + b for video when mean/std are empty "
+          "Per-channel a of x*a + b for video when mean/std are empty, one "
+          "value or one per output channel "
           "(default: empty = 1/255 for float dtypes, 1 for uint8)"));
   /**
    * GstGpuBatch:offset:
@@ -348,8 +351,8 @@ gst_gpu_batch_class_init (GstGpuBatchClass *klass)
    */
   g_object_class_install_property (gobject_class, PROP_OFFSET,
       float_array_pspec ("offset", "Offset",
-          "Per-channel b of x*a + b for video when mean/std are empty "
-          "(default: empty = 0)"));
+          "Per-channel b of x*a + b for video when mean/std are empty, one "
+          "value or one per output channel (default: empty = 0)"));
   /**
    * GstGpuBatch:window-samples:
    *
@@ -357,9 +360,9 @@ gst_gpu_batch_class_init (GstGpuBatchClass *klass)
    */
   g_object_class_install_property (gobject_class, PROP_WINDOW_SAMPLES,
       g_param_spec_uint ("window-samples", "Window samples",
-          "Audio: samples per channel in one window, i.e. one item "
-          "(default: 1024)",
-          1, G_MAXINT / 64, DEFAULT_WINDOW_SAMPLES,
+          "Audio: samples per channel in one window, i.e. one item, at least "
+          "1 (default: 1024)",
+          0, G_MAXINT / 64, DEFAULT_WINDOW_SAMPLES,
           rw | GST_PARAM_MUTABLE_READY));
   /**
    * GstGpuBatch:hop-samples:
@@ -392,7 +395,7 @@ gst_gpu_batch_class_init (GstGpuBatchClass *klass)
   g_object_class_install_property (gobject_class, PROP_PAUSE_THRESHOLD,
       g_param_spec_double ("pause-threshold", "Pause threshold",
           "overflow=block: producers block when items held >= this fraction "
-          "of capacity (default: 0.9)",
+          "of capacity; not below resume-threshold (default: 0.9)",
           0.0, 1.0, DEFAULT_PAUSE_THRESHOLD, rw | GST_PARAM_MUTABLE_PLAYING));
   /**
    * GstGpuBatch:resume-threshold:
@@ -403,7 +406,8 @@ gst_gpu_batch_class_init (GstGpuBatchClass *klass)
   g_object_class_install_property (gobject_class, PROP_RESUME_THRESHOLD,
       g_param_spec_double ("resume-threshold", "Resume threshold",
           "overflow=block: blocked producers resume when items held < this "
-          "fraction of capacity (default: 0.5)",
+          "fraction of capacity; above 0 and not above pause-threshold "
+          "(default: 0.5)",
           0.0, 1.0, DEFAULT_RESUME_THRESHOLD, rw | GST_PARAM_MUTABLE_PLAYING));
   /**
    * GstGpuBatch:overflow:
@@ -595,6 +599,7 @@ static void
 reset_stream_locked (GstGpuBatch *self)
 {
   self->negotiated = FALSE;
+  self->config_failed = FALSE;
   self->kind = GST_GPU_BATCH_KIND_NONE;
   gst_clear_caps (&self->src_caps);
   if (self->pool) {
@@ -618,6 +623,69 @@ reset_stats_locked (GstGpuBatch *self)
   gst_gpu_throughput_meter_reset (&self->meter, 10);
 }
 
+/* Checks a per-channel array property: empty, one value, or one per
+ * output channel; with @nonzero, no zero. Returns the problem, or NULL. */
+static gchar *
+check_channel_array (
+    const GValue *array, const gchar *name, guint channels, gboolean nonzero)
+{
+  guint i, n = gst_value_array_get_size (array);
+
+  if (n > 1 && n != channels)
+    return g_strdup_printf ("%s has %u values; give one, or one per output "
+                            "channel (%u for this color)",
+        name, n, channels);
+  for (i = 0; nonzero && i < n; i++) {
+    const GValue *v = gst_value_array_get_value (array, i);
+    gdouble d = G_VALUE_HOLDS_FLOAT (v)    ? g_value_get_float (v)
+                : G_VALUE_HOLDS_DOUBLE (v) ? g_value_get_double (v)
+                                           : 0.0;
+
+    if (d == 0.0)
+      return g_strdup_printf ("%s value %u is 0; a standard deviation "
+                              "divides, so it must not be zero",
+          name, i);
+  }
+  return NULL;
+}
+
+/* Checks the properties against each other (lock held). Returns what is
+ * wrong, in the user's terms, or NULL. */
+static gchar *
+check_settings_locked (GstGpuBatch *self)
+{
+  guint channels = self->color == GST_GPU_COLOR_GRAY ? 1 : 3;
+  gchar *problem;
+
+  if (self->max_batch == 0)
+    return g_strdup_printf (
+        "max-batch-size is 0; it must be 1 to %d", MAX_BATCH_SIZE_LIMIT);
+  if (self->min_batch == 0 || self->min_batch > self->max_batch)
+    return g_strdup_printf ("min-batch-size is %u; it must be 1 to "
+                            "max-batch-size (%u)",
+        self->min_batch, self->max_batch);
+  if (self->window_samples == 0)
+    return g_strdup ("window-samples is 0; a window needs at least 1 sample");
+  if (self->memory_target <= 0.0)
+    return g_strdup ("memory-target is 0; it must be above 0 and at most 1");
+  if (self->resume_threshold <= 0.0)
+    return g_strdup ("resume-threshold is 0: blocked producers could never "
+                     "resume; it must be above 0");
+  if (self->pause_threshold < self->resume_threshold)
+    return g_strdup_printf ("pause-threshold (%g) is below resume-threshold "
+                            "(%g); producers must pause at or above the "
+                            "point where they resume",
+        self->pause_threshold, self->resume_threshold);
+  if ((problem = check_channel_array (&self->mean, "mean", channels, FALSE))
+      || (problem = check_channel_array (&self->std, "std", channels, TRUE))
+      || (problem
+          = check_channel_array (&self->scale, "scale", channels, FALSE))
+      || (problem
+          = check_channel_array (&self->offset, "offset", channels, FALSE)))
+    return problem;
+  return NULL;
+}
+
 /* Application thread; takes the lock around the streaming state. */
 static GstStateChangeReturn
 gst_gpu_batch_change_state (GstElement *element, GstStateChange transition)
@@ -627,9 +695,23 @@ gst_gpu_batch_change_state (GstElement *element, GstStateChange transition)
   GstGpuDevice *device;
   GError *error = NULL;
   GstClockTime interval;
+  gchar *problem;
 
   switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      GST_GPU_BATCH_LOCK (self);
+      problem = check_settings_locked (self);
+      GST_GPU_BATCH_UNLOCK (self);
+      if (problem)
+        goto bad_settings;
+      break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
+      /* properties set in READY */
+      GST_GPU_BATCH_LOCK (self);
+      problem = check_settings_locked (self);
+      GST_GPU_BATCH_UNLOCK (self);
+      if (problem)
+        goto bad_settings;
       device = gst_gpu_device_handle_acquire (
           &self->device_handle, element, &error);
       if (!device) {
@@ -676,6 +758,15 @@ gst_gpu_batch_change_state (GstElement *element, GstStateChange transition)
       break;
   }
   return ret;
+
+  /* ERRORS */
+bad_settings:
+  GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+      ("Invalid property values: %s.", problem),
+      ("state change %s refused; see gst-inspect-1.0 gpubatch",
+          gst_state_change_get_name (transition)));
+  g_free (problem);
+  return GST_STATE_CHANGE_FAILURE;
 }
 
 /* Any thread; the handle takes the object lock. */
@@ -729,11 +820,29 @@ gst_gpu_batch_build_stats (GstElement *element)
 
 /* --- GObject -------------------------------------------------------------- */
 
+/* Lock held. The thresholds may change while running: a pair that could
+ * block producers forever is refused there (returns FALSE); before that it
+ * is checked with the other properties at the next state change. */
+static gboolean
+set_threshold_locked (GstGpuBatch *self, gboolean pause, gdouble value)
+{
+  gdouble p = pause ? value : self->pause_threshold;
+  gdouble r = pause ? self->resume_threshold : value;
+
+  if (self->device != NULL && (r <= 0.0 || p < r))
+    return FALSE;
+  self->pause_threshold = p;
+  self->resume_threshold = r;
+  g_cond_broadcast (&self->item_del);
+  return TRUE;
+}
+
 static void
 gst_gpu_batch_set_property (
     GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   GstGpuBatch *self = GST_GPU_BATCH (object);
+  gboolean refused = FALSE;
 
   if (prop_id == PROP_DEVICE || prop_id == PROP_DEVICE_ID) {
     GST_OBJECT_LOCK (self);
@@ -800,12 +909,9 @@ gst_gpu_batch_set_property (
       self->capacity = g_value_get_uint (value);
       break;
     case PROP_PAUSE_THRESHOLD:
-      self->pause_threshold = g_value_get_double (value);
-      g_cond_broadcast (&self->item_del);
-      break;
     case PROP_RESUME_THRESHOLD:
-      self->resume_threshold = g_value_get_double (value);
-      g_cond_broadcast (&self->item_del);
+      refused = !set_threshold_locked (
+          self, prop_id == PROP_PAUSE_THRESHOLD, g_value_get_double (value));
       break;
     case PROP_OVERFLOW:
       self->overflow = g_value_get_enum (value);
@@ -826,6 +932,13 @@ gst_gpu_batch_set_property (
       break;
   }
   GST_GPU_BATCH_UNLOCK (self);
+
+  if (refused)
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+        ("Ignoring %s=%g: resume-threshold must be above 0 and not above "
+         "pause-threshold.",
+            pspec->name, g_value_get_double (value)),
+        ("the element is running; the previous thresholds stay"));
 }
 
 static void

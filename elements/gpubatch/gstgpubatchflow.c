@@ -765,8 +765,14 @@ gst_gpu_batch_negotiate_input (
     reason = g_strdup ("the element has no device (not in PAUSED)");
     goto out_unlock;
   }
+  if (self->config_failed) {
+    /* already reported: upstream retries the same caps on every buffer */
+    GST_GPU_BATCH_UNLOCK (self);
+    return FALSE;
+  }
   if (!self->negotiated) {
     ret = configure_output_locked (self, pad, kind, &reason);
+    self->config_failed = !ret;
     goto out_unlock;
   }
   if (kind != self->kind) {

@@ -123,6 +123,7 @@ struct _GstGpuBatch
   /* streaming state, protected by lock */
   GstGpuDevice *device;
   gboolean negotiated;
+  gboolean config_failed; /* the batch could not be set up; reported */
   GstGpuBatchKind kind;
   GstGpuVideoSlotFormat vfmt;
   guint channels;

@@ -14,6 +14,7 @@
 #endif
 
 #include "gpu/device/gstgpudevice.h"
+#include "gpu/device/gstgpuhostmemory.h"
 #include "gpu/device/gstgputensormemory.h"
 #include "gst/gstgputensorinfo.h"
 
@@ -741,7 +742,7 @@ gst_gpu_device_get_allocator (GstGpuDevice *device)
   g_return_val_if_fail (GST_IS_GPU_DEVICE (device), NULL);
 
   if (!device->is_cuda) {
-    allocator = gst_allocator_find (GST_ALLOCATOR_SYSMEM);
+    allocator = gst_gpu_host_allocator_get ();
     goto out;
   }
 

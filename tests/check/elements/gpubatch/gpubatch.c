@@ -1036,6 +1036,41 @@ GST_START_TEST (test_memory_limit_caps_capacity)
 
 GST_END_TEST;
 
+GST_START_TEST (test_memory_limit_bounds_adaptive_batches)
+{
+  /* GRAY 4x4 float32 items are 64 bytes, batches of 16 take 1024 bytes:
+   * memory-limit 3072 allows 48 items but only 3 batch buffers. The
+   * adaptive target starts at 1, so each held batch holds one item: the
+   * buffers, not the items, must stop the producer at 3. */
+  GstHarness *h = batch_harness ("max-batch-size=16 adaptive=true "
+                                 "max-latency=0 memory-limit=3072 color=gray",
+      GRAY_CAPS);
+  Sink *sink = sink_new (h->sinkpad, 0);
+  Producer p = { h, 40, 1, 0,
+    {
+        0,
+    },
+    FALSE };
+  GThread *t;
+
+  /* batch 0 is stuck downstream: the target cannot change meanwhile */
+  gst_harness_push (h, gray_buffer (0, 0));
+  sink_wait_entered (sink, 1);
+  t = g_thread_new ("producer", producer_thread, &p);
+  WAIT_UNTIL (stat_uint (h->element, "items-held") >= 3);
+  /* a producer not held back would go on well past 3 meanwhile */
+  g_usleep (200 * 1000);
+  fail_unless_equals_int (stat_uint (h->element, "items-held"), 3);
+  fail_unless (g_atomic_int_get (&p.done) <= 3);
+  sink_allow (sink, G_MAXUINT);
+  g_thread_join (t);
+  fail_unless_equals_int (p.done, 40);
+  gst_harness_teardown (h);
+  sink_free (sink);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_hysteresis_resumes_below_resume_threshold)
 {
   /* capacity 10: pause at held >= 9, resume at held < 5; one item per
@@ -1597,6 +1632,7 @@ gpubatch_suite (void)
   tcase_add_test (tc, test_overflow_drop_oldest);
   tcase_add_test (tc, test_overflow_block_loses_nothing);
   tcase_add_test (tc, test_memory_limit_caps_capacity);
+  tcase_add_test (tc, test_memory_limit_bounds_adaptive_batches);
   tcase_add_test (tc, test_hysteresis_resumes_below_resume_threshold);
   tcase_add_test (tc, test_adaptive_converges_to_best_size);
   tcase_add_test (tc, test_adaptive_backlog_regrouped_when_target_grows);
