@@ -78,6 +78,7 @@ struct _GstGpuVideoConvert
    * row; per lane of a pixel vector, the slot channel it holds (NCHW
    * plane) and its scale and offset */
   gint wide_columns;
+  gboolean avx2; /* the CPU runs AVX2 */
   guint lane_channel[3];
   gfloat lane_scale __attribute__ ((vector_size (16)));
   gfloat lane_offset __attribute__ ((vector_size (16)));
@@ -443,20 +444,103 @@ fetch_pixel (const GstGpuPixSource *s, const guint8 *row, const guint8 *c0,
  * it). */
 #define YUV_ROW_MAX 2048
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_YUV_ROW_AVX2 1
+#include <immintrin.h>
+
+/* convert_yuv_row () eight pixels at a time with AVX2 (same operations per
+ * lane, no FMA). Returns how many of the @n pixels it converted. */
+__attribute__ ((target ("avx2"))) static gint
+yuv_row_avx2 (const GstGpuYuvCoeffs *k, const guint8 *row, const guint8 *c0,
+    const guint8 *c1, gint xa, gint n, v4f *out, gboolean nv12, gboolean gray)
+{
+  const __m256 zero = _mm256_setzero_ps (), hi = _mm256_set1_ps (255.0f);
+  const __m256 y_off = _mm256_set1_ps (k->y_off);
+  const __m256 y_scale = _mm256_set1_ps (k->y_scale);
+  const __m256 c_scale = _mm256_set1_ps (k->c_scale);
+  const __m256 c128 = _mm256_set1_ps (128.0f);
+  const __m256i pairs = _mm256_setr_epi32 (0, 0, 1, 1, 2, 2, 3, 3);
+  gint i;
+
+  for (i = 0; i + 8 <= n; i += 8) {
+    gint x = xa + i;
+    __m256 Y, U, V, y, u, v, r, g, b, t0, t1, t2, t3, p0, p1, p2, p3;
+
+    Y = _mm256_cvtepi32_ps (
+        _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i *)(row + x))));
+    if (nv12) {
+      __m256 uv = _mm256_cvtepi32_ps (
+          _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i *)(c0 + x))));
+
+      U = _mm256_permute_ps (uv, 0xa0); /* 0 0 2 2 per half */
+      V = _mm256_permute_ps (uv, 0xf5); /* 1 1 3 3 per half */
+    } else {
+      gint32 cu, cv;
+
+      memcpy (&cu, c0 + (x >> 1), 4);
+      memcpy (&cv, c1 + (x >> 1), 4);
+      U = _mm256_permutevar8x32_ps (
+          _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (_mm_cvtsi32_si128 (cu))),
+          pairs);
+      V = _mm256_permutevar8x32_ps (
+          _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (_mm_cvtsi32_si128 (cv))),
+          pairs);
+    }
+    y = _mm256_mul_ps (_mm256_sub_ps (Y, y_off), y_scale);
+    u = _mm256_mul_ps (_mm256_sub_ps (U, c128), c_scale);
+    v = _mm256_mul_ps (_mm256_sub_ps (V, c128), c_scale);
+    r = _mm256_add_ps (y, _mm256_mul_ps (_mm256_set1_ps (k->rv), v));
+    g = _mm256_add_ps (
+        _mm256_add_ps (y, _mm256_mul_ps (_mm256_set1_ps (k->gu), u)),
+        _mm256_mul_ps (_mm256_set1_ps (k->gv), v));
+    b = _mm256_add_ps (y, _mm256_mul_ps (_mm256_set1_ps (k->bu), u));
+    r = _mm256_min_ps (_mm256_max_ps (r, zero), hi);
+    g = _mm256_min_ps (_mm256_max_ps (g, zero), hi);
+    b = _mm256_min_ps (_mm256_max_ps (b, zero), hi);
+    if (gray) {
+      r = _mm256_add_ps (
+          _mm256_add_ps (_mm256_mul_ps (_mm256_set1_ps (0.299f), r),
+              _mm256_mul_ps (_mm256_set1_ps (0.587f), g)),
+          _mm256_mul_ps (_mm256_set1_ps (0.114f), b));
+      g = b = r;
+    }
+    /* per 128-bit half: pixels j and j + 4 */
+    t0 = _mm256_unpacklo_ps (r, g);
+    t1 = _mm256_unpacklo_ps (b, zero);
+    t2 = _mm256_unpackhi_ps (r, g);
+    t3 = _mm256_unpackhi_ps (b, zero);
+    p0 = _mm256_shuffle_ps (t0, t1, 0x44);
+    p1 = _mm256_shuffle_ps (t0, t1, 0xee);
+    p2 = _mm256_shuffle_ps (t2, t3, 0x44);
+    p3 = _mm256_shuffle_ps (t2, t3, 0xee);
+    _mm256_storeu2_m128 ((gfloat *)(out + i + 4), (gfloat *)(out + i), p0);
+    _mm256_storeu2_m128 ((gfloat *)(out + i + 5), (gfloat *)(out + i + 1), p1);
+    _mm256_storeu2_m128 ((gfloat *)(out + i + 6), (gfloat *)(out + i + 2), p2);
+    _mm256_storeu2_m128 ((gfloat *)(out + i + 7), (gfloat *)(out + i + 3), p3);
+  }
+  return i;
+}
+#endif
+
 /* Pixels @xa (even) .. @xa + @n of a YUV row into @out, four at a time
  * with one pixel per lane (the operations of gst_gpu_yuv_to_rgb () and
  * the luma of gst_gpu_pix_fetch () per lane), then turned into pixel
  * vectors. Always inlined with constant @format and @color. */
 static ALWAYS_INLINE void
-convert_yuv_row (const GstGpuPixSource *s, const guint8 *row, const guint8 *c0,
-    const guint8 *c1, gint xa, gint n, v4f *out, const gint format,
-    const gint color)
+convert_yuv_row (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
+    const guint8 *row, const guint8 *c0, const guint8 *c1, gint xa, gint n,
+    v4f *out, const gint format, const gint color)
 {
   const GstGpuYuvCoeffs *k = &s->yuv;
   const v4f zero = { 0 };
-  gint i;
+  gint i = 0;
 
-  for (i = 0; i + 4 <= n; i += 4) {
+#ifdef HAVE_YUV_ROW_AVX2
+  if (convert->avx2)
+    i = yuv_row_avx2 (k, row, c0, c1, xa, n, out, format == GST_GPU_PIX_NV12,
+        color == GST_GPU_COLOR_GRAY);
+#endif
+  for (; i + 4 <= n; i += 4) {
     gint x = xa + i;
     v4f Y = bytes_to_v4f (row + x), U, V, y, u, v, r, g, b, t0, t1, t2, t3;
 
@@ -518,13 +602,13 @@ blend_source_row (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
 
     if (!convert->scaled_x) {
       /* x0[i] = dx0 + i, dx0 a multiple of CHUNK: even */
-      convert_yuv_row (s, row, c0, c1, dx0, n, out, format, color);
+      convert_yuv_row (convert, s, row, c0, c1, dx0, n, out, format, color);
       return;
     }
     if (span <= YUV_ROW_MAX && span <= 4 * n) {
       v4f pix[YUV_ROW_MAX];
 
-      convert_yuv_row (s, row, c0, c1, xa, span, pix, format, color);
+      convert_yuv_row (convert, s, row, c0, c1, xa, span, pix, format, color);
       for (i = 0; i < n; i++) {
         v4f a = pix[x0[i] - xa], b = pix[x1[i] - xa];
 
@@ -1200,6 +1284,9 @@ plan_lanes (GstGpuVideoConvert *convert)
     convert->lane_offset[lane[c]] = p->offset[c];
   }
 
+#ifdef HAVE_YUV_ROW_AVX2
+  convert->avx2 = __builtin_cpu_supports ("avx2");
+#endif
   convert->wide_columns = p->width;
   if (convert->source.format == GST_GPU_PIX_RGB
       || convert->source.format == GST_GPU_PIX_BGR) {
