@@ -43,11 +43,16 @@ enum {
   PROP_DEVICE_ID,
   PROP_INPUT_NAMES,
   PROP_OUTPUT_NAMES,
+  PROP_OPTIMIZE,
+  PROP_THREADS,
   PROP_STATS,
   PROP_STATS_INTERVAL,
 };
 
 #define DEFAULT_ENGINE "auto"
+#define DEFAULT_OPTIMIZE TRUE
+#define DEFAULT_THREADS 0
+#define MAX_THREADS 1024
 
 #define TENSORS_CAPS                                                           \
   GST_GPU_TENSORS_MEDIA_TYPE                                                   \
@@ -76,6 +81,8 @@ struct _GstGpuInfer
   GstGpuDeviceHandle device_handle;
   gchar **input_names;
   gchar **output_names;
+  gboolean optimize;
+  guint threads;
   GstClockTime stats_interval;
 
   /* set at READY->PAUSED, cleared at PAUSED->READY (state-change thread,
@@ -111,6 +118,7 @@ struct _GstGpuInfer
   guint64 items_computed;
   guint64 items_cached;
   guint64 items_failed;
+  GstClockTime warmup_time;
   GstClockTime engine_time;
   GstClockTime element_time;
   GstGpuLatencyHistogram latency;
@@ -216,12 +224,43 @@ gst_gpu_infer_class_init (GstGpuInferClass *klass)
               | GST_PARAM_MUTABLE_READY));
 
   /**
+   * GstGpuInfer:optimize:
+   *
+   * Prepare the model for inference when it loads (TorchScript: freeze,
+   * then optimize_for_inference). A model that cannot be prepared loads
+   * unoptimised with a warning saying why. Default: true.
+   */
+  g_object_class_install_property (gobject_class, PROP_OPTIMIZE,
+      g_param_spec_boolean ("optimize", "Optimize",
+          "Freeze and optimise the model for inference at READY->PAUSED; a "
+          "model that cannot be loads unoptimised with a warning",
+          DEFAULT_OPTIMIZE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+              | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstGpuInfer:threads:
+   *
+   * Intra-op threads of this element's forward passes, 0 for one per
+   * core. Applied on the streaming thread that runs the model, so each
+   * gpuinfer has its own count. Default: 0.
+   */
+  g_object_class_install_property (gobject_class, PROP_THREADS,
+      g_param_spec_uint ("threads", "Threads",
+          "Threads one forward pass may use (0 = one per core); see "
+          "docs/gpuinfer.md for sharing the cores with gpubatch",
+          0, MAX_THREADS, DEFAULT_THREADS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+              | GST_PARAM_MUTABLE_READY));
+
+  /**
    * GstGpuInfer:stats:
    *
    * Read-only "gpuinfer-stats" structure: batches, items-in, items-out,
    * items-dropped (in batches that could not be pushed),
    * items-computed (forwarded through the engine), items-cached,
-   * items-failed (slots marked failed), average-batch, engine-time-us, element-time-us,
+   * items-failed (slots marked failed), average-batch, warmup-us (the
+   * warm-up passes at the negotiated batch shape), engine-time-us, element-time-us,
    * engine-fraction, latency-p50-us, latency-p99-us (per batch),
    * throughput, peak-throughput (items/s), device, device-name, engine,
    * model.
@@ -263,6 +302,8 @@ gst_gpu_infer_init (GstGpuInfer *self)
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
   self->engine_name = g_strdup (DEFAULT_ENGINE);
+  self->optimize = DEFAULT_OPTIMIZE;
+  self->threads = DEFAULT_THREADS;
   gst_gpu_device_handle_init (&self->device_handle);
   g_mutex_init (&self->stats_lock);
   gst_gpu_latency_histogram_reset (&self->latency);
@@ -341,6 +382,12 @@ gst_gpu_infer_set_property (
       g_strfreev (self->output_names);
       self->output_names = names_from_value (value);
       break;
+    case PROP_OPTIMIZE:
+      self->optimize = g_value_get_boolean (value);
+      break;
+    case PROP_THREADS:
+      self->threads = g_value_get_uint (value);
+      break;
     case PROP_STATS_INTERVAL:
       self->stats_interval = g_value_get_uint64 (value);
       break;
@@ -382,6 +429,12 @@ gst_gpu_infer_get_property (
       break;
     case PROP_OUTPUT_NAMES:
       names_to_value (self->output_names, value);
+      break;
+    case PROP_OPTIMIZE:
+      g_value_set_boolean (value, self->optimize);
+      break;
+    case PROP_THREADS:
+      g_value_set_uint (value, self->threads);
       break;
     case PROP_STATS_INTERVAL:
       g_value_set_uint64 (value, self->stats_interval);
@@ -435,9 +488,10 @@ gst_gpu_infer_get_stats (GstElement *element)
       G_TYPE_UINT64, self->items_cached, GST_GPU_STATS_ITEMS_FAILED,
       G_TYPE_UINT64, self->items_failed, "average-batch", G_TYPE_DOUBLE,
       self->batches ? (gdouble)self->items_in / self->batches : 0.0,
-      "engine-time-us", G_TYPE_DOUBLE, self->engine_time / 1000.0,
-      "element-time-us", G_TYPE_DOUBLE, self->element_time / 1000.0,
-      "engine-fraction", G_TYPE_DOUBLE,
+      "warmup-us", G_TYPE_DOUBLE, self->warmup_time / 1000.0, "engine-time-us",
+      G_TYPE_DOUBLE, self->engine_time / 1000.0, "element-time-us",
+      G_TYPE_DOUBLE, self->element_time / 1000.0, "engine-fraction",
+      G_TYPE_DOUBLE,
       self->element_time ? (gdouble)self->engine_time / self->element_time
                          : 0.0,
       GST_GPU_STATS_DEVICE, G_TYPE_STRING,
@@ -464,6 +518,7 @@ gst_gpu_infer_reset_stats (GstGpuInfer *self)
   self->items_computed = 0;
   self->items_cached = 0;
   self->items_failed = 0;
+  self->warmup_time = 0;
   self->engine_time = 0;
   self->element_time = 0;
   gst_gpu_latency_histogram_reset (&self->latency);
@@ -496,6 +551,7 @@ static gboolean
 gst_gpu_infer_start (GstGpuInfer *self)
 {
   GstGpuEngineDevice engine_device = { FALSE, 0, NULL };
+  GstGpuEngineOptions options;
   GError *error = NULL;
   gchar *model, *engine_name;
   GstClockTime interval;
@@ -505,6 +561,8 @@ gst_gpu_infer_start (GstGpuInfer *self)
   model = g_strdup (self->model);
   engine_name = g_strdup (self->engine_name);
   interval = self->stats_interval;
+  options.optimize = self->optimize;
+  options.threads = self->threads;
   engine_device.device_id = MAX (self->device_handle.device_id, 0);
   GST_OBJECT_UNLOCK (self);
 
@@ -520,8 +578,8 @@ gst_gpu_infer_start (GstGpuInfer *self)
   engine_device.cuda = gst_gpu_device_is_cuda (self->device);
   engine_device.stream = gst_gpu_device_get_stream (self->device);
 
-  self->engine
-      = gst_gpu_engine_open (engine_name, model, &engine_device, &error);
+  self->engine = gst_gpu_engine_open (
+      engine_name, model, &engine_device, &options, &error);
   if (!self->engine) {
     if (g_error_matches (
             error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL)) {
@@ -534,6 +592,12 @@ gst_gpu_infer_start (GstGpuInfer *self)
     }
     gst_clear_object (&self->device);
     goto out;
+  }
+
+  if (self->engine->warning) {
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("%s", self->engine->warning),
+        ("model property: '%s', optimize property: true", model));
   }
 
   {
@@ -807,6 +871,9 @@ gst_gpu_infer_set_caps (GstGpuInfer *self, GstCaps *caps)
   }
   if (!gst_gpu_infer_map_outputs (self, msg))
     goto out_error;
+  g_mutex_lock (&self->stats_lock);
+  self->warmup_time = engine->warmup_time;
+  g_mutex_unlock (&self->stats_lock);
 
   self->out_config.fps_n = self->in_config.fps_n;
   self->out_config.fps_d = self->in_config.fps_d;

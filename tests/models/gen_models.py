@@ -95,6 +95,38 @@ class Raising(torch.nn.Module):
         return x * 2.0
 
 
+@torch.jit.interface
+class OneOp(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pass
+
+
+class Double(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * 2.0
+
+
+class Negate(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return -x
+
+
+class Unfreezable(torch.nn.Module):
+    """x [N,4] -> 2x when the batch sums to >= 0, else -x. Picks a
+    submodule from a ModuleDict by a computed key, which
+    torch.jit.freeze rejects (prim::ModuleContainerIndex): the model for
+    the engine's load-unoptimised path."""
+
+    def __init__(self):
+        super().__init__()
+        self.ops = torch.nn.ModuleDict({"pos": Double(), "neg": Negate()})
+
+    def forward(self, x):
+        key = "pos" if bool(x.sum() >= 0) else "neg"
+        op: OneOp = self.ops[key]
+        return op.forward(x)
+
+
 class DictOut(torch.nn.Module):
     """Named outputs through a dict: x [N,4] -> {"double": [N,4],
     "sum": [N,1]}; no description, so found by the probe."""
@@ -129,6 +161,9 @@ def gen_test(outdir):
     write_raw(os.path.join(outdir, "two-out-z.raw"), [z])
 
     save(Raising().eval(), os.path.join(outdir, "raising.pt"),
+         [("x", [4])], [("y", [4])])
+
+    save(Unfreezable().eval(), os.path.join(outdir, "unfreezable.pt"),
          [("x", [4])], [("y", [4])])
 
     torch.jit.save(torch.jit.script(DictOut().eval()),

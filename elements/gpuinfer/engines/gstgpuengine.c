@@ -281,8 +281,10 @@ gst_gpu_engine_list_available (void)
 
 GstGpuEngine *
 gst_gpu_engine_open (const gchar *engine_name, const gchar *model_path,
-    const GstGpuEngineDevice *device, GError **error)
+    const GstGpuEngineDevice *device, const GstGpuEngineOptions *options,
+    GError **error)
 {
+  const GstGpuEngineOptions defaults = { TRUE, 0 };
   const GstGpuEngineEntry *entry;
   const GstGpuEngineClass *klass;
   GstGpuEngine *engine = NULL;
@@ -332,7 +334,9 @@ gst_gpu_engine_open (const gchar *engine_name, const gchar *model_path,
   engine->klass = klass;
   engine->model_path = g_strdup (model_path);
   engine->device = *device;
+  engine->options = options ? *options : defaults;
   if (!engine->klass->open (engine, error)) {
+    g_free (engine->warning);
     g_free (engine->model_path);
     g_clear_pointer (&engine, g_free);
   }
@@ -366,6 +370,7 @@ gst_gpu_engine_free (GstGpuEngine *engine)
   if (!engine)
     return;
   engine->klass->close (engine);
+  g_free (engine->warning);
   g_free (engine->model_path);
   g_free (engine);
 }

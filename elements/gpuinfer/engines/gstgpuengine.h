@@ -59,6 +59,20 @@ typedef struct
 } GstGpuEngineDevice;
 
 /**
+ * GstGpuEngineOptions:
+ * @optimize: prepare the model for inference at open (TorchScript: freeze
+ *   and optimize_for_inference); a model that cannot be prepared still
+ *   opens, unprepared, with @GstGpuEngine.warning saying why
+ * @threads: intra-op threads of the engine's forward passes, 0 for one
+ *   per core; applied on the thread that runs them
+ */
+typedef struct
+{
+  gboolean optimize;
+  guint threads;
+} GstGpuEngineOptions;
+
+/**
  * GstGpuEngineTensor:
  * @data: contiguous, row-major (the innermost dimension varies fastest)
  * @on_device: @data is a device pointer (CUdeviceptr) on the engine's CUDA
@@ -84,6 +98,11 @@ typedef struct _GstGpuEngineClass GstGpuEngineClass;
  * @n_outputs, @outputs: its outputs in the order run() writes them; valid
  *   after open() when @outputs_known, else after configure()
  * @outputs_known: TRUE when the model described its outputs itself
+ * @options: as given to gst_gpu_engine_open()
+ * @warning: (nullable): set by open() when the model opened with less than
+ *   the options asked for (e.g. unoptimised), for the caller to report
+ * @warmup_time: what configure()'s warm-up passes at the batch shape took,
+ *   0 when none ran
  *
  * The base of every engine instance; an engine's own state follows it in
  * a block of @klass->instance_size bytes.
@@ -98,6 +117,9 @@ struct _GstGpuEngine
   guint n_outputs;
   GstGpuEngineTensorDesc outputs[GST_GPU_TENSORS_LIMIT];
   gboolean outputs_known;
+  GstGpuEngineOptions options;
+  gchar *warning;
+  GstClockTime warmup_time;
 };
 
 /**
@@ -110,7 +132,9 @@ struct _GstGpuEngine
  *   outputs when known). Called from the state-change thread.
  * @configure: check @inputs (model order, batch dimension set) and fill
  *   @engine->outputs with their batch dimension set, running a probe forward
- *   pass if the model cannot describe its outputs. Called on caps.
+ *   pass if the model cannot describe its outputs; then warm the model up
+ *   at that batch shape so the first batch does not pay for it. Called on
+ *   caps, from the streaming thread.
  * @run: compute @n slots: @inputs hold n items each, @outputs receive n
  *   items each (preallocated by the caller, shapes from configure). May set
  *   @failed[i] for a slot it could not compute while the others succeeded.
@@ -138,6 +162,8 @@ struct _GstGpuEngineClass
  * @engine_name: "auto" (pick by @model_path's extension) or an engine name
  * @model_path: the model file
  * @device: where to run
+ * @options: (nullable): how to run; NULL for optimize and one thread per
+ *   core
  *
  * Fails with GST_GPU_ENGINE_ERROR_UNAVAILABLE for an unknown engine or one
  * this build lacks, _MODEL for a missing or corrupt file, _DEVICE when the
@@ -147,7 +173,8 @@ struct _GstGpuEngineClass
  * gst_gpu_engine_free().
  */
 GstGpuEngine *gst_gpu_engine_open (const gchar *engine_name,
-    const gchar *model_path, const GstGpuEngineDevice *device, GError **error);
+    const gchar *model_path, const GstGpuEngineDevice *device,
+    const GstGpuEngineOptions *options, GError **error);
 
 /* See GstGpuEngineClass.configure: @inputs has @engine->n_inputs entries. */
 gboolean gst_gpu_engine_configure (

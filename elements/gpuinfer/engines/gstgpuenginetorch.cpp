@@ -14,6 +14,7 @@
 #include "config.h"
 #endif
 
+#include <ATen/Parallel.h>
 #include <torch/cuda.h>
 #include <torch/script.h>
 
@@ -33,7 +34,23 @@ struct EngineTorch
   torch::jit::Module *module;
   c10::Device *device;
   gboolean inputs_described;
+  int threads; /* intra-op threads, resolved (never 0) */
 };
+
+/* The intra-op thread count last applied on this thread. ATen's OpenMP
+ * backend reads it per thread (omp_set_num_threads sets the calling
+ * thread's value), so each engine applies its own count on the thread
+ * that runs its forward passes, before each run when it differs. */
+thread_local int applied_threads = 0;
+
+void
+apply_threads (EngineTorch *self)
+{
+  if (applied_threads == self->threads)
+    return;
+  at::set_num_threads (self->threads);
+  applied_threads = self->threads;
+}
 
 typedef std::vector<std::pair<std::string, torch::Tensor> > NamedTensors;
 
@@ -259,6 +276,24 @@ torch_open_impl (EngineTorch *self, GError **error)
   self->module = new torch::jit::Module (
       torch::jit::load (engine->model_path, *self->device, extra));
   self->module->eval ();
+  self->threads = engine->options.threads ? (int)engine->options.threads
+                                          : (int)g_get_num_processors ();
+
+  /* Frozen (weights folded in as constants) and optimised for inference
+   * (conv/batch-norm folding, fused and MKL-DNN kernels on the CPU), as
+   * libtorch runs a model fastest. A model that cannot be prepared runs as
+   * loaded. */
+  if (engine->options.optimize) {
+    try {
+      torch::jit::Module frozen = torch::jit::freeze (*self->module);
+      *self->module = torch::jit::optimize_for_inference (frozen);
+    } catch (const std::exception &e) {
+      engine->warning = g_strdup_printf (
+          "model '%s' runs unoptimised: it cannot be frozen and optimised "
+          "for inference (%s); set optimize=false to load it as it is",
+          engine->model_path, exception_message (e));
+    }
+  }
 
   const c10::FunctionSchema &schema
       = self->module->get_method ("forward").function ().getSchema ();
@@ -361,8 +396,25 @@ output_matches (const GstGpuTensorInfo *info, const torch::Tensor &t, guint n)
   return true;
 }
 
+/* Zero tensors shaped like @inputs with a batch of @n, where the model
+ * runs. */
+std::vector<c10::IValue>
+zero_inputs (EngineTorch *self, const GstGpuTensorInfo *inputs, guint n)
+{
+  std::vector<c10::IValue> args;
+
+  for (guint i = 0; i < self->parent.n_inputs; i++) {
+    c10::ScalarType st;
+    dtype_to_torch (inputs[i].dtype, &st);
+    args.emplace_back (torch::zeros (torch_sizes (&inputs[i], n),
+        torch::TensorOptions ().dtype (st).device (*self->device)));
+  }
+  return args;
+}
+
+/* Checks @inputs and fills the outputs (see GstGpuEngineClass.configure). */
 bool
-torch_configure_impl (
+configure_outputs (
     EngineTorch *self, const GstGpuTensorInfo *inputs, GError **error)
 {
   GstGpuEngine *engine = &self->parent;
@@ -394,12 +446,7 @@ torch_configure_impl (
   }
 
   /* Probe: one forward pass on a zero batch of one. */
-  for (guint i = 0; i < engine->n_inputs; i++) {
-    c10::ScalarType st;
-    dtype_to_torch (inputs[i].dtype, &st);
-    args.emplace_back (torch::zeros (torch_sizes (&inputs[i], 1),
-        torch::TensorOptions ().dtype (st).device (*self->device)));
-  }
+  args = zero_inputs (self, inputs, 1);
   try {
     c10::InferenceMode guard;
     result = self->module->forward (args);
@@ -441,6 +488,46 @@ torch_configure_impl (
   return true;
 }
 
+/* Two forward passes at the batch shape: libtorch's profiling executor
+ * records shapes on the first run of a graph and builds the optimised plan
+ * on the second, so without them the first two batches of a stream pay
+ * for it. A model that fails on zeros is left cold: the stream will say
+ * what fails. */
+void
+warm_up (EngineTorch *self, const GstGpuTensorInfo *inputs)
+{
+  GstGpuEngine *engine = &self->parent;
+  guint batch = inputs[0].dims[inputs[0].rank - 1];
+  gint64 t0 = g_get_monotonic_time ();
+
+  engine->warmup_time = 0;
+  try {
+    c10::InferenceMode guard;
+    std::vector<c10::IValue> args = zero_inputs (self, inputs, batch);
+
+    for (int i = 0; i < 2; i++)
+      self->module->forward (args);
+    if (engine->device.cuda)
+      torch::cuda::synchronize (self->device->index ());
+  } catch (const std::exception &e) {
+    GST_INFO ("model '%s': no warm-up, it fails on zeros: %s",
+        engine->model_path, exception_message (e));
+    return;
+  }
+  engine->warmup_time = (g_get_monotonic_time () - t0) * GST_USECOND;
+}
+
+bool
+torch_configure_impl (
+    EngineTorch *self, const GstGpuTensorInfo *inputs, GError **error)
+{
+  apply_threads (self);
+  if (!configure_outputs (self, inputs, error))
+    return false;
+  warm_up (self, inputs);
+  return true;
+}
+
 bool
 torch_run_impl (EngineTorch *self, guint n, const GstGpuEngineTensor *inputs,
     GstGpuEngineTensor *outputs, GError **error)
@@ -450,6 +537,7 @@ torch_run_impl (EngineTorch *self, guint n, const GstGpuEngineTensor *inputs,
   NamedTensors outs;
   c10::IValue result;
 
+  apply_threads (self);
   args.reserve (engine->n_inputs);
   for (guint i = 0; i < engine->n_inputs; i++) {
     c10::ScalarType st;

@@ -354,7 +354,7 @@ bench_overhead (const char *name, const std::string &path, guint n_steps,
 
   torch::jit::Module module = torch::jit::load (path);
   module.eval ();
-  engine = gst_gpu_engine_open ("auto", path.c_str (), &device, &error);
+  engine = gst_gpu_engine_open ("auto", path.c_str (), &device, NULL, &error);
   if (!engine)
     goto out_error;
   info = engine->inputs[0].info;

@@ -622,6 +622,179 @@ GST_START_TEST (test_stats_report_batches_and_device)
 
 GST_END_TEST;
 
+/* --- optimisation, warm-up ---------------------------------------------- */
+
+/* Runs @model_name on one batch (no meta: every slot an item) and returns
+ * a copy of the output buffer's bytes. */
+static GBytes *
+run_once (const gchar *model_name, gboolean optimize, const gchar *caps,
+    const gfloat *input, gsize n_floats)
+{
+  GstElement *e = make_infer (model_name, NULL);
+  GstHarness *h;
+  GstBuffer *out;
+  GstMapInfo map;
+  GBytes *bytes;
+
+  g_object_set (e, "optimize", optimize, NULL);
+  h = setup_harness (e, caps);
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new_memdup (input,
+                                                   n_floats * sizeof (gfloat))),
+      GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (out != NULL);
+  fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+  bytes = g_bytes_new (map.data, map.size);
+  gst_buffer_unmap (out, &map);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  return bytes;
+}
+
+/* The frozen, optimised model computes what the model as saved computes,
+ * within 1e-4, on a random batch. */
+static void
+check_optimized_matches (
+    const gchar *model_name, const gchar *dims, guint n_tensors, gsize n_floats)
+{
+  const gchar *types = n_tensors == 1 ? "float32" : "float32,float32";
+  gchar *caps = tensors_caps (n_tensors, dims, types);
+  gfloat *input = g_new (gfloat, n_floats);
+  GRand *rand = g_rand_new_with_seed (1234);
+  GBytes *opt, *plain;
+  const gfloat *a, *b;
+  gsize i, n, size;
+
+  for (i = 0; i < n_floats; i++)
+    input[i] = (gfloat)g_rand_double_range (rand, -2.0, 2.0);
+  opt = run_once (model_name, TRUE, caps, input, n_floats);
+  plain = run_once (model_name, FALSE, caps, input, n_floats);
+  fail_unless_equals_uint64 (g_bytes_get_size (opt), g_bytes_get_size (plain));
+  a = g_bytes_get_data (opt, &size);
+  b = g_bytes_get_data (plain, NULL);
+  n = size / sizeof (gfloat);
+  for (i = 0; i < n; i++) {
+    fail_unless (fabsf (a[i] - b[i]) <= TOLERANCE,
+        "%s: output %" G_GSIZE_FORMAT " optimised %g, as saved %g", model_name,
+        i, a[i], b[i]);
+  }
+  GST_INFO ("%s: %" G_GSIZE_FORMAT " outputs agree", model_name, n);
+  g_bytes_unref (opt);
+  g_bytes_unref (plain);
+  g_rand_free (rand);
+  g_free (input);
+  g_free (caps);
+}
+
+GST_START_TEST (test_optimized_matches_unoptimized_test_models)
+{
+  check_optimized_matches ("single.pt", "16:4", 1, 16 * 4);
+  check_optimized_matches ("single-nodesc.pt", "16:4", 1, 16 * 4);
+  check_optimized_matches ("two.pt", "6:4,3:2:4", 2, (6 + 6) * 4);
+  check_optimized_matches ("dict.pt", "4:4", 1, 4 * 4);
+  check_optimized_matches ("raising.pt", "4:4", 1, 4 * 4);
+  check_optimized_matches ("unfreezable.pt", "4:4", 1, 4 * 4);
+}
+
+GST_END_TEST;
+
+#ifdef GPUINFER_HAVE_CLASSIFY_MODELS
+GST_START_TEST (test_optimized_matches_unoptimized_classifiers)
+{
+  check_optimized_matches (
+      "mobilenet_v3_small.pt", "224:224:3:2", 1, 224 * 224 * 3 * 2);
+  check_optimized_matches ("resnet18.pt", "224:224:3:2", 1, 224 * 224 * 3 * 2);
+}
+
+GST_END_TEST;
+#endif
+
+/* Pops every WARNING on @bus; returns how many name each of @needles. */
+static guint
+count_warnings (GstBus *bus, const gchar *const *needles)
+{
+  GstMessage *msg;
+  guint n = 0, i;
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    GError *err = NULL;
+    gchar *dbg = NULL, *all;
+    gboolean all_found = TRUE;
+
+    gst_message_parse_warning (msg, &err, &dbg);
+    all = g_strdup_printf ("%s | %s", err->message, GST_STR_NULL (dbg));
+    for (i = 0; needles[i]; i++)
+      all_found = all_found && strstr (all, needles[i]) != NULL;
+    fail_unless (all_found, "warning '%s' lacks a needle", all);
+    n++;
+    g_free (all);
+    g_free (dbg);
+    g_error_free (err);
+    gst_message_unref (msg);
+  }
+  return n;
+}
+
+GST_START_TEST (test_unfreezable_model_loads_with_one_warning)
+{
+  const gchar *needles[]
+      = { "unfreezable.pt", "unoptimised", "ModuleContainerIndex", NULL };
+  const gfloat in[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+  gboolean optimize[] = { TRUE, FALSE };
+  guint k, i;
+
+  for (k = 0; k < G_N_ELEMENTS (optimize); k++) {
+    GstBus *bus = gst_bus_new ();
+    GstElement *e = make_infer ("unfreezable.pt", bus);
+    gchar *caps = tensors_caps (1, "4:2", "float32");
+    GstHarness *h;
+    GstBuffer *out;
+    GstMapInfo map;
+
+    g_object_set (e, "optimize", optimize[k], NULL);
+    h = setup_harness (e, caps);
+    fail_unless_equals_int (
+        gst_harness_push (h, gst_buffer_new_memdup (in, sizeof (in))),
+        GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+    for (i = 0; i < 8; i++)
+      fail_unless_equals_float (((const gfloat *)map.data)[i], 2.0f * in[i]);
+    gst_buffer_unmap (out, &map);
+    gst_buffer_unref (out);
+    /* one warning when asked to optimise, none when not */
+    fail_unless_equals_int (count_warnings (bus, needles), optimize[k] ? 1 : 0);
+
+    gst_harness_teardown (h);
+    drop_bus (bus);
+    g_free (caps);
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_warmup_runs_at_caps_and_is_reported)
+{
+  gchar *caps = tensors_caps (1, "16:8", "float32");
+  GstHarness *h = setup_harness (make_infer ("single.pt", NULL), caps);
+  GstStructure *s = NULL;
+  gdouble warmup = 0;
+  guint64 batches = 1;
+
+  /* caps alone: the warm-up has run, no batch has */
+  g_object_get (h->element, "stats", &s, NULL);
+  fail_unless (gst_structure_get_double (s, "warmup-us", &warmup));
+  fail_unless (gst_structure_get_uint64 (s, "batches", &batches));
+  fail_unless (warmup > 0, "warmup-us %g", warmup);
+  fail_unless_equals_uint64 (batches, 0);
+  gst_structure_free (s);
+
+  gst_harness_teardown (h);
+  g_free (caps);
+}
+
+GST_END_TEST;
+
 /* --- failures at READY->PAUSED ------------------------------------------ */
 
 static void
@@ -1022,6 +1195,12 @@ gpuinfer_suite (void)
   tcase_add_test (tc, test_dict_outputs_selected_by_name);
   tcase_add_test (tc, test_stream_without_meta_is_batch_of_one);
   tcase_add_test (tc, test_stats_report_batches_and_device);
+  tcase_add_test (tc, test_optimized_matches_unoptimized_test_models);
+#ifdef GPUINFER_HAVE_CLASSIFY_MODELS
+  tcase_add_test (tc, test_optimized_matches_unoptimized_classifiers);
+#endif
+  tcase_add_test (tc, test_unfreezable_model_loads_with_one_warning);
+  tcase_add_test (tc, test_warmup_runs_at_caps_and_is_reported);
 
   suite_add_tcase (s, neg);
   tcase_add_test (neg, test_missing_model_fails_at_start);
