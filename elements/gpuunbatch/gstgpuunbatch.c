@@ -1348,6 +1348,12 @@ gst_gpu_unbatch_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
     if (slot_ret != GST_FLOW_CUSTOM_SUCCESS)
       ret = slot_ret;
   }
+  if (i < n_valid) {
+    /* flushing or an error stopped the batch: the rest is dropped */
+    g_mutex_lock (&self->lock);
+    self->items_dropped += n_valid - i;
+    g_mutex_unlock (&self->lock);
+  }
 
   /* the last branch may have got its first item in this batch */
   if (preroll && (ret == GST_FLOW_OK || ret == GST_FLOW_NOT_LINKED)) {
