@@ -658,8 +658,9 @@ blend_source_row (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
   }
   i = 0;
 #ifdef HAVE_AVX2_ROWS
+  /* packed RGB family only: no luma to compute before the blend */
   if (convert->avx2 && color != GST_GPU_COLOR_GRAY
-      && format != GST_GPU_PIX_GRAY8)
+      && format <= GST_GPU_PIX_BGRA)
     i = blend_packed_avx2 (row, x0, x1, wx, wide, out,
         format == GST_GPU_PIX_RGB || format == GST_GPU_PIX_BGR ? 3 : 4);
 #endif

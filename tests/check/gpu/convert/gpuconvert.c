@@ -618,6 +618,32 @@ GST_START_TEST (test_reference_wide_slot_matches_kernel_body)
 
 GST_END_TEST;
 
+/* Downscales by more than four in width, where the C variant blends
+ * pixels fetched one by one rather than a converted run of the row (and,
+ * with AVX2, packed pixels two columns at a time): still bit-identical to
+ * the kernel body. */
+GST_START_TEST (test_strong_downscale_matches_kernel_body)
+{
+  GstVideoFormat format = formats[__i__];
+  GstVideoInfo info;
+  GstVideoFrame frame;
+  GstBuffer *buf;
+  GstGpuVideoSlotFormat out;
+
+  buf = make_frame (&info, format, 333, 211, 5, 555 + __i__);
+  fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_READ));
+  slot_format_init (&out, 60, 31, GST_GPU_COLOR_RGB, GST_GPU_LAYOUT_NCHW,
+      GST_GPU_DTYPE_FLOAT32);
+  check_kernel_body_against_reference (&frame, &out);
+  slot_format_init (&out, 61, 30, GST_GPU_COLOR_BGR, GST_GPU_LAYOUT_NHWC,
+      GST_GPU_DTYPE_UINT8);
+  check_kernel_body_against_reference (&frame, &out);
+  gst_video_frame_unmap (&frame);
+  gst_buffer_unref (buf);
+}
+
+GST_END_TEST;
+
 /* A frame split into bands of output rows over several threads (the
  * slots are large enough to be split) gives the reference's bytes, for
  * thread counts that divide the rows unevenly and exceed the cores. */
@@ -1126,6 +1152,8 @@ gpuconvert_suite (void)
       tc, test_kernel_body_matches_reference, 0, G_N_ELEMENTS (formats));
   tcase_add_loop_test (tc, test_reference_wide_slot_matches_kernel_body, 0,
       G_N_ELEMENTS (formats));
+  tcase_add_loop_test (
+      tc, test_strong_downscale_matches_kernel_body, 0, G_N_ELEMENTS (formats));
   tcase_add_loop_test (
       tc, test_threads_match_reference, 0, G_N_ELEMENTS (formats));
   tcase_add_loop_test (tc, test_reference_matches_golden_colorimetry, 0, 2);
