@@ -8,12 +8,14 @@
  *   cuda  the device is CUDA: one fused kernel per item (convert.cu)
  *   orc   no scaling, packed 8-bit RGB family or GRAY8 in, float32 out, and
  *         a channel arrangement one of the ORC programs covers
- *   c     everything else: one pass per item over strips of output
- *         columns, scaling separably (source rows blended horizontally
- *         once, then vertically per output row)
+ *   c     everything else: scaling separably (source rows blended
+ *         horizontally once, then vertically per output row) with one
+ *         pixel per SIMD vector, split over threads in bands of output
+ *         rows (gst_gpu_video_convert_set_threads ())
  *
  * All variants run the per-pixel math of gstgpuconvertmath.h; the plain C
- * variant is the reference the tests check every other one against.
+ * variant, whose slots are bit-identical to the CUDA kernel's body, is the
+ * reference the tests check every other one against.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -275,13 +277,19 @@ source_from_frame (const GstGpuVideoConvert *convert,
  *    consecutive slot values (NHWC) or of one plane each (NCHW), converted
  *    to the slot's dtype and stored.
  *
+ * Where the CPU has AVX2, YUV runs and packed-pixel blends take eight
+ * lanes at a time (functions built for AVX2, chosen per plan), and the
+ * per-row functions have AVX2 clones (target_clones).
+ *
  * Every lane performs the float operations of gst_gpu_convert_pixel (),
  * the CUDA kernel's body, in the same order (the library is compiled with
- * -ffp-contract=off): the slots are bit-identical to the kernel's, which
- * the tests check for every format, colour, layout and dtype.
+ * -ffp-contract=off and no variant uses FMA): the slots are bit-identical
+ * to the kernel's, which the tests check for every format, colour, layout
+ * and dtype.
  *
- * The row buffers live on the stack (16 KiB), so a plan stays usable from
- * several threads at once. */
+ * The row buffers live on the stack (16 KiB, plus 32 KiB for a run of
+ * converted YUV pixels), so a plan stays usable from several threads at
+ * once. */
 #define CHUNK 512
 
 typedef gfloat v4f __attribute__ ((vector_size (16)));
@@ -371,7 +379,9 @@ red_lane (gint format)
 }
 
 /* v < 0 ? 0 : (v > 255 ? 255 : v) per lane, -0 and NaN giving +0: the
- * lane-wise gst_gpu_clamp255 () and the clamp of gst_gpu_float_to_u8 (). */
+ * clamp of gst_gpu_float_to_u8 (), and gst_gpu_clamp255 () for every value
+ * YUV conversion can produce (never NaN, which gst_gpu_clamp255 () takes
+ * to 255 when positive). */
 static ALWAYS_INLINE v4f
 clamp255_v (v4f v)
 {
