@@ -9,7 +9,7 @@
 #pragma once
 
 #include <gst/gst.h>
-#include "gpu/kvtable/gstgpukvtable.h"
+#include "gpu/kvtable/gstgpukvkey.h"
 
 G_BEGIN_DECLS
 

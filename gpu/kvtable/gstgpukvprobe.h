@@ -30,6 +30,7 @@
 #pragma once
 
 #include <stdint.h>
+#include "gpu/kvtable/gstgpukvkey.h"
 #if !defined(__CUDACC__) && defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -49,24 +50,6 @@ extern "C" {
 #define GST_GPU_KV_BUCKET_SLOTS 16
 /* Buckets per lock group (a power of two, at most 16: 4 hash bits each). */
 #define GST_GPU_KV_GROUP_BUCKETS 16
-
-/* hi word of a key made from a caller's 64-bit integer. Content keys always
- * have the top bit of hi clear, so the two kinds never collide. */
-#define GST_GPU_KV_INT_KEY_MARKER 0xC0FFEE5EEDC0FFEEull
-#define GST_GPU_KV_CONTENT_HI_MASK 0x7FFFFFFFFFFFFFFFull
-
-/**
- * GstGpuKvKey:
- * @lo: low 64 bits (the integer for integer keys)
- * @hi: high 64 bits (GST_GPU_KV_INT_KEY_MARKER for integer keys)
- *
- * A 128-bit key: XXH3-128 of some content, or a caller's 64-bit integer.
- */
-typedef struct
-{
-  uint64_t lo;
-  uint64_t hi;
-} GstGpuKvKey;
 
 /**
  * GstGpuKvStatus:

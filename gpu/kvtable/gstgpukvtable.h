@@ -245,12 +245,4 @@ GstStructure *gst_gpu_kv_stats_to_structure (
  * integer keys never collide). */
 GstGpuKvKey gst_gpu_kv_key_from_content (gconstpointer data, gsize size);
 
-/* The key of a caller's 64-bit integer. */
-static inline GstGpuKvKey
-gst_gpu_kv_key_from_uint64 (guint64 value)
-{
-  GstGpuKvKey key = { value, GST_GPU_KV_INT_KEY_MARKER };
-  return key;
-}
-
 G_END_DECLS
