@@ -555,27 +555,45 @@ kind_name (GstGpuBatchKind kind)
   }
 }
 
-/* First caps of the stream: fixes the item shape, the output caps and the
- * pool (lock held). Returns FALSE with @reason set. */
-static gboolean
-configure_output_locked (GstGpuBatch *self, GstGpuBatchPad *pad,
-    GstGpuBatchKind kind, gchar **reason)
+/* Items memory-target lets the batches take of @free_bytes of free device
+ * (or host) memory; 0 when unknown (lock held). */
+static guint
+memory_cap_locked (GstGpuBatch *self, guint64 free_bytes)
 {
-  GstGpuTensorsConfig config;
-  GstGpuTensorInfo *out;
-  guint i;
-  gint fps_n = 0, fps_d = 1;
-  guint64 cap, buffers;
-  guint64 free_bytes = 0, total_bytes = 0;
-  gsize batch_bytes;
-  gboolean ret = FALSE;
+  guint64 items;
 
-  self->kind = kind;
-  self->n_slots = self->max_batch;
-  self->out_dtype = dtype_to_gpu (self->dtype);
+  if (free_bytes == 0 || self->item_size == 0)
+    return 0;
+  items = (guint64)(free_bytes * self->memory_target) / self->item_size;
+  return (guint)CLAMP (items, 1, G_MAXINT);
+}
+
+/* Free memory of @device, 0 when unknown. Without the lock: it reads
+ * /proc/meminfo or calls the driver. */
+static guint64
+free_memory (GstGpuDevice *device)
+{
+  guint64 free_bytes = 0, total_bytes = 0;
+
+  if (!device
+      || !gst_gpu_device_get_memory_info (device, &free_bytes, &total_bytes))
+    return 0;
+  return free_bytes;
+}
+
+/* Step 1 of the first caps: the shape of one item, from the pad's caps
+ * and the properties (lock held). Returns FALSE with @reason set. */
+static gboolean
+configure_item_locked (GstGpuBatch *self, GstGpuBatchPad *pad,
+    GstGpuBatchKind kind, gint *fps_n, gint *fps_d, gchar **reason)
+{
+  guint i;
+
   memset (&self->item_info, 0, sizeof (self->item_info));
   self->item_info.dtype = self->out_dtype;
   self->item_duration = GST_CLOCK_TIME_NONE;
+  *fps_n = 0;
+  *fps_d = 1;
 
   switch (kind) {
     case GST_GPU_BATCH_KIND_VIDEO: {
@@ -602,12 +620,12 @@ configure_output_locked (GstGpuBatch *self, GstGpuBatchPad *pad,
         self->item_info.dims[1] = fmt->width;
         self->item_info.dims[2] = fmt->height;
       }
-      fps_n = GST_VIDEO_INFO_FPS_N (&pad->vinfo);
-      fps_d = GST_VIDEO_INFO_FPS_D (&pad->vinfo);
-      if (fps_n > 0 && fps_d > 0)
+      *fps_n = GST_VIDEO_INFO_FPS_N (&pad->vinfo);
+      *fps_d = GST_VIDEO_INFO_FPS_D (&pad->vinfo);
+      if (*fps_n > 0 && *fps_d > 0)
         self->item_duration
-            = gst_util_uint64_scale_int (GST_SECOND, fps_d, fps_n);
-      break;
+            = gst_util_uint64_scale_int (GST_SECOND, *fps_d, *fps_n);
+      return TRUE;
     }
     case GST_GPU_BATCH_KIND_AUDIO:
       self->channels = GST_AUDIO_INFO_CHANNELS (&pad->ainfo);
@@ -617,33 +635,41 @@ configure_output_locked (GstGpuBatch *self, GstGpuBatchPad *pad,
       self->item_info.rank = 2;
       self->item_info.dims[0] = self->channels;
       self->item_info.dims[1] = self->window;
-      fps_n = GST_AUDIO_INFO_RATE (&pad->ainfo);
-      fps_d = self->hop;
+      *fps_n = GST_AUDIO_INFO_RATE (&pad->ainfo);
+      *fps_d = self->hop;
       self->item_duration = gst_util_uint64_scale_int (
           GST_SECOND, self->hop, GST_AUDIO_INFO_RATE (&pad->ainfo));
-      break;
+      return TRUE;
     case GST_GPU_BATCH_KIND_TENSOR:
       if (pad->tinfo.rank + 1 > GST_GPU_TENSOR_RANK_LIMIT) {
         *reason = g_strdup_printf ("a tensor of rank %u leaves no room for "
                                    "the batch dimension (rank limit %d)",
             pad->tinfo.rank, GST_GPU_TENSOR_RANK_LIMIT);
-        goto out;
+        return FALSE;
       }
       self->item_info.rank = pad->tinfo.rank;
       for (i = 0; i < pad->tinfo.rank; i++)
         self->item_info.dims[i] = pad->tinfo.dims[i];
-      break;
+      return TRUE;
     default:
-      goto out;
+      *reason = g_strdup ("the input is neither video, audio nor a tensor");
+      return FALSE;
   }
+}
 
-  out = &self->item_info;
+/* Step 2: the output caps, N items of that shape (lock held). */
+static gboolean
+configure_caps_locked (
+    GstGpuBatch *self, gint fps_n, gint fps_d, gchar **reason)
+{
+  GstGpuTensorsConfig config;
+  const GstGpuTensorInfo *out = &self->item_info;
+
   self->item_size = gst_gpu_tensor_info_get_size (out);
   if (self->item_size == 0) {
     *reason = g_strdup ("the item size is zero or overflows");
-    goto out;
+    return FALSE;
   }
-
   gst_gpu_tensors_config_init (&config);
   config.num_tensors = 1;
   config.info[0] = *out;
@@ -656,32 +682,39 @@ configure_output_locked (GstGpuBatch *self, GstGpuBatchPad *pad,
     *reason = g_strdup_printf ("a batch of %u items of %" G_GSIZE_FORMAT
                                " bytes overflows",
         self->n_slots, self->item_size);
-    goto out;
+    return FALSE;
   }
-  gst_clear_caps (&self->src_caps);
-  self->src_caps = gst_gpu_tensors_config_to_caps (
-      &config, gst_gpu_device_get_caps_feature (self->device));
-
-  batch_bytes = self->item_size * self->n_slots;
-  if (batch_bytes > G_MAXUINT) {
+  if (self->item_size * self->n_slots > G_MAXUINT) {
     *reason = g_strdup_printf ("a batch of %u items of %" G_GSIZE_FORMAT
                                " bytes (%" G_GSIZE_FORMAT " bytes) is over "
                                "the %u bytes a GStreamer buffer pool can "
                                "hold; lower max-batch-size or the slot size",
-        self->n_slots, self->item_size, batch_bytes, G_MAXUINT);
-    goto out;
+        self->n_slots, self->item_size, self->item_size * self->n_slots,
+        G_MAXUINT);
+    return FALSE;
   }
+  gst_clear_caps (&self->src_caps);
+  self->src_caps = gst_gpu_tensors_config_to_caps (
+      &config, gst_gpu_device_get_caps_feature (self->device));
+  return TRUE;
+}
 
-  /* effective capacity: capacity and memory-limit */
+/* Step 3: how much the element may hold, in items and in batch buffers
+ * (lock held). Every buffer takes a whole batch of memory however few items
+ * it holds, so the buffer count, not the item count, bounds memory while
+ * the adaptive target is small. */
+static void
+configure_limits_locked (GstGpuBatch *self)
+{
+  gsize batch_bytes = self->item_size * self->n_slots;
+  guint64 cap, buffers;
+
   cap = self->capacity ? self->capacity : 4 * (guint64)self->n_slots;
   if (self->memory_limit > 0)
     cap = MIN (cap, self->memory_limit / self->item_size);
   self->eff_capacity = (guint)CLAMP (cap, 1, G_MAXINT / 2);
 
-  /* Batch buffers held at most: full batches for the capacity plus the
-   * filling one, and within memory-limit. Each buffer takes a whole batch
-   * of memory however few items it holds, so this, not the item count,
-   * bounds memory while the adaptive target is small. */
+  /* full batches for the capacity plus the filling one */
   buffers = (self->eff_capacity + self->n_slots - 1) / self->n_slots + 1;
   if (self->memory_limit > 0) {
     buffers = MIN (buffers, self->memory_limit / batch_bytes);
@@ -694,17 +727,13 @@ configure_output_locked (GstGpuBatch *self, GstGpuBatchPad *pad,
     }
   }
   self->max_buffers = (guint)buffers;
+}
 
-  self->mem_cap = 0;
-  if (gst_gpu_device_get_memory_info (self->device, &free_bytes, &total_bytes)
-      && free_bytes > 0) {
-    guint64 items
-        = (guint64)(free_bytes * self->memory_target) / self->item_size;
-    self->mem_cap = (guint)CLAMP (items, 1, G_MAXINT);
-  }
-
-  /* the held buffers plus the one being pushed and one downstream;
-   * allocated lazily */
+/* Step 4: the bounded pool of batch buffers, allocated lazily: the held
+ * buffers plus the one being pushed and one downstream (lock held). */
+static gboolean
+configure_pool_locked (GstGpuBatch *self, gchar **reason)
+{
   self->pool_size = self->max_buffers + 2;
   if (self->pool) {
     /* an active pool drops the buffers it holds only when deactivated */
@@ -713,17 +742,41 @@ configure_output_locked (GstGpuBatch *self, GstGpuBatchPad *pad,
   }
   self->pool = gst_gpu_device_create_pool (
       self->device, self->item_size * self->n_slots, self->pool_size);
-  if (!self->pool || !gst_buffer_pool_set_active (self->pool, TRUE)) {
-    *reason = g_strdup_printf (
-        "could not allocate batch buffers of %" G_GSIZE_FORMAT
-        " bytes on the %s device (max-batch-size %u, item "
-        "%" G_GSIZE_FORMAT " bytes)",
-        self->item_size * self->n_slots,
-        gst_gpu_device_get_kind_name (self->device), self->n_slots,
-        self->item_size);
-    gst_clear_object (&self->pool);
-    goto out;
-  }
+  if (self->pool && gst_buffer_pool_set_active (self->pool, TRUE))
+    return TRUE;
+
+  *reason
+      = g_strdup_printf ("could not allocate batch buffers of %" G_GSIZE_FORMAT
+                         " bytes on the %s device (max-batch-size %u, item "
+                         "%" G_GSIZE_FORMAT " bytes)",
+          self->item_size * self->n_slots,
+          gst_gpu_device_get_kind_name (self->device), self->n_slots,
+          self->item_size);
+  gst_clear_object (&self->pool);
+  return FALSE;
+}
+
+/* First caps of the stream: fixes the item shape, the output caps, the
+ * limits and the pool, then starts the adaptive controller (lock held).
+ * @free_bytes: free memory, read before taking the lock. Returns FALSE
+ * with @reason set. */
+static gboolean
+configure_output_locked (GstGpuBatch *self, GstGpuBatchPad *pad,
+    GstGpuBatchKind kind, guint64 free_bytes, gchar **reason)
+{
+  gint fps_n, fps_d;
+
+  self->kind = kind;
+  self->n_slots = self->max_batch;
+  self->out_dtype = dtype_to_gpu (self->dtype);
+
+  if (!configure_item_locked (self, pad, kind, &fps_n, &fps_d, reason)
+      || !configure_caps_locked (self, fps_n, fps_d, reason))
+    return FALSE;
+  configure_limits_locked (self);
+  self->mem_cap = memory_cap_locked (self, free_bytes);
+  if (!configure_pool_locked (self, reason))
+    return FALSE;
 
   gst_gpu_batch_adapt_init (&self->adapt, MIN (self->min_batch, self->n_slots),
       self->n_slots, GST_GPU_BATCH_ADAPT_DEFAULT_WINDOW);
@@ -731,15 +784,13 @@ configure_output_locked (GstGpuBatch *self, GstGpuBatchPad *pad,
   update_target_locked (self);
   self->negotiated = TRUE;
   self->need_caps = TRUE;
-  ret = TRUE;
   GST_INFO_OBJECT (self,
       "batching %s items of %" G_GSIZE_FORMAT " bytes, "
-      "caps %" GST_PTR_FORMAT ", capacity %u items, target %u",
+      "caps %" GST_PTR_FORMAT ", capacity %u items in at most %u buffers, "
+      "target %u",
       kind_name (kind), self->item_size, self->src_caps, self->eff_capacity,
-      self->target);
-
-out:
-  return ret;
+      self->max_buffers, self->target);
+  return TRUE;
 }
 
 /**
@@ -757,8 +808,17 @@ gboolean
 gst_gpu_batch_negotiate_input (
     GstGpuBatch *self, GstGpuBatchPad *pad, GstGpuBatchKind kind, GstCaps *caps)
 {
+  GstGpuDevice *device = NULL;
+  guint64 free_bytes;
   gchar *reason = NULL;
   gboolean ret = FALSE;
+
+  GST_GPU_BATCH_LOCK (self);
+  if (self->device && !self->negotiated)
+    device = gst_object_ref (self->device);
+  GST_GPU_BATCH_UNLOCK (self);
+  free_bytes = free_memory (device);
+  gst_clear_object (&device);
 
   GST_GPU_BATCH_LOCK (self);
   if (!self->device) {
@@ -771,7 +831,7 @@ gst_gpu_batch_negotiate_input (
     return FALSE;
   }
   if (!self->negotiated) {
-    ret = configure_output_locked (self, pad, kind, &reason);
+    ret = configure_output_locked (self, pad, kind, free_bytes, &reason);
     self->config_failed = !ret;
     goto out_unlock;
   }
@@ -813,17 +873,35 @@ gst_gpu_batch_negotiate_input (
 
 out_unlock:
   GST_GPU_BATCH_UNLOCK (self);
-  if (!ret) {
-    gchar *str = gst_caps_to_string (caps);
-
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-        ("Pad %s: caps %s cannot be batched: %s.", GST_PAD_NAME (pad), str,
-            reason ? reason : "unsupported input"),
-        ("check the caps of the sources linked to %s", GST_OBJECT_NAME (self)));
-    g_free (str);
-  }
+  if (!ret)
+    gst_gpu_batch_post_caps_error (
+        self, pad, caps, reason ? reason : "unsupported input");
   g_free (reason);
   return ret;
+}
+
+/**
+ * gst_gpu_batch_post_caps_error:
+ * @self: the element
+ * @pad: the sink pad whose caps cannot be batched
+ * @caps: those caps
+ * @reason: why, in the user's terms
+ *
+ * Posts the one error for caps a pad cannot batch: the message names the
+ * pad, its media type and the reason, the debug text the whole caps. Any
+ * thread, without the lock.
+ */
+void
+gst_gpu_batch_post_caps_error (
+    GstGpuBatch *self, GstGpuBatchPad *pad, GstCaps *caps, const gchar *reason)
+{
+  const GstStructure *s
+      = gst_caps_get_size (caps) > 0 ? gst_caps_get_structure (caps, 0) : NULL;
+
+  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+      ("Could not batch the %s input of %s: %s.",
+          s ? gst_structure_get_name (s) : "empty", GST_PAD_NAME (pad), reason),
+      ("caps %" GST_PTR_FORMAT, caps));
 }
 
 /* --- pad events ----------------------------------------------------------- */
@@ -957,13 +1035,15 @@ gst_gpu_batch_pad_set_active (
 
 /* --- source pad ----------------------------------------------------------- */
 
-/* Finishes a batch for pushing (no lock: the batch is ours alone). */
-static void
+/* Finishes a batch for pushing (no lock: the batch is ours alone).
+ * Returns how many slots it had to mark failed (a device that could not
+ * synchronise). */
+static guint
 batch_seal (GstGpuBatch *self, GstGpuBatchBuf *batch, guint64 seq)
 {
   GstGpuBatchMeta *meta = batch->meta;
   GstClockTime pts = GST_CLOCK_TIME_NONE, end = GST_CLOCK_TIME_NONE;
-  guint i, n = batch->n_reserved;
+  guint i, n = batch->n_reserved, newly_failed = 0;
 
   meta->n_valid = n;
   for (i = 0; i < n; i++) {
@@ -979,9 +1059,25 @@ batch_seal (GstGpuBatch *self, GstGpuBatchBuf *batch, guint64 seq)
   }
 
   if (gst_gpu_device_is_cuda (self->device)) {
-    gst_gpu_device_push (self->device);
-    gst_gpu_device_synchronize (self->device);
-    gst_gpu_device_pop (self->device);
+    gboolean synced = FALSE;
+
+    if (gst_gpu_device_push (self->device)) {
+      synced = gst_gpu_device_synchronize (self->device);
+      gst_gpu_device_pop (self->device);
+    }
+    if (!synced) {
+      /* the conversions may not have finished: nothing here is trustworthy */
+      GST_WARNING_OBJECT (self,
+          "device synchronisation failed: the %u items "
+          "of batch %" G_GUINT64_FORMAT " go out failed",
+          n, seq);
+      for (i = 0; i < n; i++) {
+        if (meta->slots[i].status != GST_GPU_SLOT_STATUS_FAILED) {
+          meta->slots[i].status = GST_GPU_SLOT_STATUS_FAILED;
+          newly_failed++;
+        }
+      }
+    }
   } else if (n < meta->n_slots) {
     /* padding slots are zero on the CPU path */
     memset (batch->base + n * self->item_size, 0,
@@ -998,6 +1094,7 @@ batch_seal (GstGpuBatch *self, GstGpuBatchBuf *batch, guint64 seq)
             : GST_CLOCK_TIME_NONE;
   GST_BUFFER_OFFSET (batch->buffer) = seq;
   GST_BUFFER_OFFSET_END (batch->buffer) = seq + 1;
+  return newly_failed;
 }
 
 /* The "sources" event naming every sink pad (lock held). A pad at EOS
@@ -1055,8 +1152,9 @@ gst_gpu_batch_loop (GstPad *pad)
   GstEvent *sources = NULL;
   gboolean stream_start, segment;
   GstClockTime t0, t1;
-  guint64 seq;
-  guint i, n, n_failed;
+  guint64 seq, free_bytes;
+  guint i, n, n_failed, newly_failed;
+  gboolean retarget = FALSE;
 
   GST_GPU_BATCH_LOCK (self);
   for (;;) {
@@ -1110,7 +1208,14 @@ gst_gpu_batch_loop (GstPad *pad)
 
   push_pending_events (self, stream_start, caps, segment, sources);
   gst_clear_caps (&caps);
-  batch_seal (self, batch, seq);
+  newly_failed = batch_seal (self, batch, seq);
+  if (newly_failed > 0) {
+    GST_GPU_BATCH_LOCK (self);
+    self->items_out -= newly_failed;
+    self->items_failed += newly_failed;
+    n_failed += newly_failed;
+    GST_GPU_BATCH_UNLOCK (self);
+  }
 
   t0 = GST_GPU_BATCH_NOW ();
   ret = gst_pad_push (self->srcpad, gst_buffer_ref (batch->buffer));
@@ -1128,22 +1233,21 @@ gst_gpu_batch_loop (GstPad *pad)
   gst_gpu_throughput_meter_record (&self->meter, t1, n);
   /* only batches formed at the current target say something about it:
    * older ones from the backlog and deadline flushes are not measured */
-  if (self->adaptive && n == self->target
-      && gst_gpu_batch_adapt_record (&self->adapt, n, t1 - t0)) {
-    guint64 free_bytes, total_bytes;
-
-    if (gst_gpu_device_get_memory_info (self->device, &free_bytes, &total_bytes)
-        && free_bytes > 0) {
-      guint64 items
-          = (guint64)(free_bytes * self->memory_target) / self->item_size;
-      self->mem_cap = (guint)CLAMP (items, 1, G_MAXINT);
-    }
-    update_target_locked (self);
-  }
+  if (self->adaptive && n == self->target)
+    retarget = gst_gpu_batch_adapt_record (&self->adapt, n, t1 - t0);
   if (ret != GST_FLOW_OK && self->srcresult == GST_FLOW_OK)
     self->srcresult = ret;
   batch_free (batch);
   GST_GPU_BATCH_UNLOCK (self);
+
+  if (retarget) {
+    /* the device is fixed while the task runs */
+    free_bytes = free_memory (self->device);
+    GST_GPU_BATCH_LOCK (self);
+    self->mem_cap = memory_cap_locked (self, free_bytes);
+    update_target_locked (self);
+    GST_GPU_BATCH_UNLOCK (self);
+  }
 
   if (ret != GST_FLOW_OK) {
     GST_DEBUG_OBJECT (self, "push returned %s", gst_flow_get_name (ret));
@@ -1261,6 +1365,8 @@ query_latency (GstGpuBatch *self, GstQuery *query)
   LatencyFold fold = { FALSE, 0, GST_CLOCK_TIME_NONE, FALSE };
   GstIterator *it;
   GstClockTime hold, buffering;
+  guint64 capacity;
+  guint n_slots;
 
   it = gst_element_iterate_sink_pads (GST_ELEMENT (self));
   while (gst_iterator_fold (it, fold_latency, NULL, &fold)
@@ -1276,16 +1382,19 @@ query_latency (GstGpuBatch *self, GstQuery *query)
     return FALSE;
 
   GST_GPU_BATCH_LOCK (self);
+  /* the batch as negotiated; the properties until then */
+  n_slots = self->negotiated ? self->n_slots : self->max_batch;
+  capacity = self->negotiated ? self->eff_capacity
+             : self->capacity ? self->capacity
+                              : 4 * (guint64)self->max_batch;
   if (self->max_latency > 0)
     hold = self->max_latency;
   else if (GST_CLOCK_TIME_IS_VALID (self->item_duration))
-    hold = self->item_duration * (self->max_batch - 1);
+    hold = self->item_duration * (n_slots - 1);
   else
     hold = GST_CLOCK_TIME_NONE;
   if (GST_CLOCK_TIME_IS_VALID (self->item_duration))
-    buffering
-        = self->item_duration
-          * (self->capacity ? self->capacity : 4 * (guint64)self->max_batch);
+    buffering = self->item_duration * capacity;
   else
     buffering = GST_CLOCK_TIME_NONE;
   GST_GPU_BATCH_UNLOCK (self);

@@ -148,11 +148,12 @@ chain_video (GstGpuBatch *self, GstGpuBatchPad *pad, GstBuffer *buffer)
 #endif
   if (!gst_video_frame_map (&frame, &pad->vinfo, buffer, flags)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
-        ("Pad %s: could not map a %dx%d %s frame for reading.",
-            GST_PAD_NAME (pad), GST_VIDEO_INFO_WIDTH (&pad->vinfo),
+        ("Could not read a video frame arriving on %s.", GST_PAD_NAME (pad)),
+        ("gst_video_frame_map failed on a %dx%d %s frame of %" G_GSIZE_FORMAT
+         " bytes",
+            GST_VIDEO_INFO_WIDTH (&pad->vinfo),
             GST_VIDEO_INFO_HEIGHT (&pad->vinfo),
-            GST_VIDEO_INFO_NAME (&pad->vinfo)),
-        (NULL));
+            GST_VIDEO_INFO_NAME (&pad->vinfo), gst_buffer_get_size (buffer)));
     ret = GST_FLOW_ERROR;
     goto out;
   }
@@ -225,9 +226,9 @@ chain_audio (GstGpuBatch *self, GstGpuBatchPad *pad, GstBuffer *buffer)
 
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
-        ("Pad %s: could not map an audio buffer for reading.",
-            GST_PAD_NAME (pad)),
-        (NULL));
+        ("Could not read an audio buffer arriving on %s.", GST_PAD_NAME (pad)),
+        ("gst_buffer_map failed on %" G_GSIZE_FORMAT " bytes",
+            gst_buffer_get_size (buffer)));
     ret = GST_FLOW_ERROR;
     goto out;
   }
@@ -330,9 +331,9 @@ chain_tensor (GstGpuBatch *self, GstGpuBatchPad *pad, GstBuffer *buffer)
 
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
-        ("Pad %s: could not map a tensor buffer for reading.",
-            GST_PAD_NAME (pad)),
-        (NULL));
+        ("Could not read a tensor buffer arriving on %s.", GST_PAD_NAME (pad)),
+        ("gst_buffer_map failed on %" G_GSIZE_FORMAT " bytes",
+            gst_buffer_get_size (buffer)));
     ret = GST_FLOW_ERROR;
     goto out;
   }
@@ -370,7 +371,10 @@ gst_gpu_batch_pad_chain (GstPad *gpad, GstObject *parent, GstBuffer *buffer)
       break;
     default:
       GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-          ("Pad %s received data before caps.", GST_PAD_NAME (pad)), (NULL));
+          ("Could not batch data arriving on %s before its caps.",
+              GST_PAD_NAME (pad)),
+          ("a buffer of %" G_GSIZE_FORMAT " bytes came before any CAPS event",
+              gst_buffer_get_size (buffer)));
       ret = GST_FLOW_NOT_NEGOTIATED;
       break;
   }
@@ -380,18 +384,6 @@ gst_gpu_batch_pad_chain (GstPad *gpad, GstObject *parent, GstBuffer *buffer)
 
 /* --- caps ----------------------------------------------------------------- */
 
-static void
-caps_error (
-    GstGpuBatch *self, GstGpuBatchPad *pad, GstCaps *caps, const gchar *reason)
-{
-  gchar *str = gst_caps_to_string (caps);
-
-  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-      ("Pad %s: caps %s cannot be batched: %s.", GST_PAD_NAME (pad), str,
-          reason),
-      ("check the caps of the source linked to %s", GST_PAD_NAME (pad)));
-  g_free (str);
-}
 
 /* Pad streaming thread (serialized CAPS event). */
 static gboolean
@@ -416,7 +408,7 @@ set_caps (GstGpuBatch *self, GstGpuBatchPad *pad, GstCaps *caps)
 
     kind = GST_GPU_BATCH_KIND_VIDEO;
     if (!gst_video_info_from_caps (&pad->vinfo, caps)) {
-      caps_error (self, pad, caps, "invalid video caps");
+      gst_gpu_batch_post_caps_error (self, pad, caps, "invalid video caps");
       goto out;
     }
     pad->cuda_memory
@@ -427,7 +419,7 @@ set_caps (GstGpuBatch *self, GstGpuBatchPad *pad, GstCaps *caps)
     GST_GPU_BATCH_UNLOCK (self);
     if (pad->cuda_memory && (!device || !gst_gpu_device_is_cuda (device))) {
       gst_clear_object (&device);
-      caps_error (self, pad, caps,
+      gst_gpu_batch_post_caps_error (self, pad, caps,
           "CUDA memory input needs the element on "
           "a CUDA device (device=cuda or auto with a GPU)");
       goto out;
@@ -444,7 +436,7 @@ set_caps (GstGpuBatch *self, GstGpuBatchPad *pad, GstCaps *caps)
         = gst_gpu_video_convert_new (&pad->vinfo, &fmt, device, &error);
     gst_object_unref (device);
     if (!pad->convert) {
-      caps_error (self, pad, caps,
+      gst_gpu_batch_post_caps_error (self, pad, caps,
           error ? error->message : "no conversion for this format");
       g_clear_error (&error);
       goto out;
@@ -461,7 +453,8 @@ set_caps (GstGpuBatch *self, GstGpuBatchPad *pad, GstCaps *caps)
     if (!gst_audio_info_from_caps (&pad->ainfo, caps)
         || GST_AUDIO_INFO_LAYOUT (&pad->ainfo)
                != GST_AUDIO_LAYOUT_INTERLEAVED) {
-      caps_error (self, pad, caps, "invalid or non-interleaved audio caps");
+      gst_gpu_batch_post_caps_error (
+          self, pad, caps, "invalid or non-interleaved audio caps");
       goto out;
     }
     format = GST_AUDIO_INFO_FORMAT (&pad->ainfo);
@@ -470,7 +463,8 @@ set_caps (GstGpuBatch *self, GstGpuBatchPad *pad, GstCaps *caps)
     } else if (format == GST_AUDIO_FORMAT_S16LE) {
       pad->in_dtype = GST_GPU_DTYPE_INT16;
     } else {
-      caps_error (self, pad, caps, "only F32LE and S16LE audio is batched");
+      gst_gpu_batch_post_caps_error (
+          self, pad, caps, "only F32LE and S16LE audio is batched");
       goto out;
     }
     if (!gst_gpu_batch_negotiate_input (self, pad, kind, caps))
@@ -487,13 +481,14 @@ set_caps (GstGpuBatch *self, GstGpuBatchPad *pad, GstCaps *caps)
 
     kind = GST_GPU_BATCH_KIND_TENSOR;
     if (!gst_gpu_tensors_config_from_caps (&config, caps, &error)) {
-      caps_error (
+      gst_gpu_batch_post_caps_error (
           self, pad, caps, error ? error->message : "invalid tensor caps");
       g_clear_error (&error);
       goto out;
     }
     if (config.num_tensors != 1) {
-      caps_error (self, pad, caps, "only single-tensor input is batched");
+      gst_gpu_batch_post_caps_error (
+          self, pad, caps, "only single-tensor input is batched");
       goto out;
     }
     pad->tinfo = config.info[0];
@@ -501,7 +496,7 @@ set_caps (GstGpuBatch *self, GstGpuBatchPad *pad, GstCaps *caps)
     if (!gst_gpu_batch_negotiate_input (self, pad, kind, caps))
       goto out;
   } else {
-    caps_error (self, pad, caps, "unknown media type");
+    gst_gpu_batch_post_caps_error (self, pad, caps, "unknown media type");
     goto out;
   }
 

@@ -200,6 +200,8 @@ void gst_gpu_batch_finish_slot (
     GstGpuBatch *self, GstGpuBatchBuf *batch, guint slot, gboolean ok);
 gboolean gst_gpu_batch_negotiate_input (GstGpuBatch *self, GstGpuBatchPad *pad,
     GstGpuBatchKind kind, GstCaps *caps);
+void gst_gpu_batch_post_caps_error (
+    GstGpuBatch *self, GstGpuBatchPad *pad, GstCaps *caps, const gchar *reason);
 void gst_gpu_batch_pad_eos (GstGpuBatch *self, GstGpuBatchPad *pad);
 void gst_gpu_batch_pad_flush_start (
     GstGpuBatch *self, GstGpuBatchPad *pad, GstEvent *event);
