@@ -10,7 +10,7 @@
 
 G_BEGIN_DECLS
 
-/* Field names shared across elements (DESIGN.md, decision 12). */
+/* Field names shared across elements (docs/architecture.md). */
 #define GST_GPU_STATS_ITEMS_IN "items-in"
 #define GST_GPU_STATS_ITEMS_OUT "items-out"
 #define GST_GPU_STATS_ITEMS_DROPPED "items-dropped"

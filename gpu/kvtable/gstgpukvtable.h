@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * GstGpuKvTable: a fixed-capacity key-value table with eviction, in host or
- * device memory, driven by batched operations (DESIGN.md, decision 10).
+ * device memory, driven by batched operations (docs/architecture.md).
  *
  * Keys are 128-bit (GstGpuKvKey): XXH3-128 of some content
  * (gst_gpu_kv_key_from_content()) or a caller's 64-bit integer
