@@ -29,8 +29,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_gpu_cuda_loader_debug);
 typedef struct
 {
   CUresult (CUDAAPI *MemGetInfo) (size_t *, size_t *);
-  CUresult (CUDAAPI *MemcpyHtoD) (CUdeviceptr, const void *, size_t);
-  CUresult (CUDAAPI *MemcpyDtoH) (void *, CUdeviceptr, size_t);
   CUresult (CUDAAPI *MemcpyHtoDAsync) (
       CUdeviceptr, const void *, size_t, CUstream);
   CUresult (CUDAAPI *MemcpyDtoHAsync) (void *, CUdeviceptr, size_t, CUstream);
@@ -38,15 +36,10 @@ typedef struct
       CUdeviceptr, CUdeviceptr, size_t, CUstream);
   CUresult (CUDAAPI *MemsetD8Async) (
       CUdeviceptr, unsigned char, size_t, CUstream);
-  CUresult (CUDAAPI *StreamQuery) (CUstream);
-  CUresult (CUDAAPI *StreamWaitEvent) (CUstream, CUevent, unsigned int);
   CUresult (CUDAAPI *EventCreate) (CUevent *, unsigned int);
   CUresult (CUDAAPI *EventRecord) (CUevent, CUstream);
   CUresult (CUDAAPI *EventSynchronize) (CUevent);
-  CUresult (CUDAAPI *EventQuery) (CUevent);
   CUresult (CUDAAPI *EventDestroy) (CUevent);
-  CUresult (CUDAAPI *CtxSynchronize) (void);
-  CUresult (CUDAAPI *DeviceTotalMem) (size_t *, CUdevice);
 } GstGpuCudaVTable;
 
 typedef struct
@@ -62,21 +55,14 @@ typedef struct
 
 static const GstGpuCudaSymbol gst_gpu_cuda_symbols[] = {
   SYMBOL ("cuMemGetInfo_v2", MemGetInfo),
-  SYMBOL ("cuMemcpyHtoD_v2", MemcpyHtoD),
-  SYMBOL ("cuMemcpyDtoH_v2", MemcpyDtoH),
   SYMBOL ("cuMemcpyHtoDAsync_v2", MemcpyHtoDAsync),
   SYMBOL ("cuMemcpyDtoHAsync_v2", MemcpyDtoHAsync),
   SYMBOL ("cuMemcpyDtoDAsync_v2", MemcpyDtoDAsync),
   SYMBOL ("cuMemsetD8Async", MemsetD8Async),
-  SYMBOL ("cuStreamQuery", StreamQuery),
-  SYMBOL ("cuStreamWaitEvent", StreamWaitEvent),
   SYMBOL ("cuEventCreate", EventCreate),
   SYMBOL ("cuEventRecord", EventRecord),
   SYMBOL ("cuEventSynchronize", EventSynchronize),
-  SYMBOL ("cuEventQuery", EventQuery),
   SYMBOL ("cuEventDestroy_v2", EventDestroy),
-  SYMBOL ("cuCtxSynchronize", CtxSynchronize),
-  SYMBOL ("cuDeviceTotalMem_v2", DeviceTotalMem),
 };
 
 #undef SYMBOL
@@ -90,41 +76,38 @@ static gchar *gst_gpu_cuda_load_error = NULL;
 static gboolean
 gst_gpu_cuda_loader_load_symbols (void)
 {
-  gboolean ret = FALSE;
-  void *module;
+  const GstGpuCudaSymbol *sym;
+  const char *why;
+  void *module, *func;
   guint i;
 
   /* gst_cuda_load_library() succeeded, so this only takes a reference on
    * the already loaded driver; it is never closed. */
   module = dlopen (GST_GPU_CUDA_LIBNAME, RTLD_LAZY | RTLD_LOCAL);
-  if (!module) {
-    const char *why = dlerror ();
-    gst_gpu_cuda_load_error = g_strdup_printf ("cannot open %s: %s",
-        GST_GPU_CUDA_LIBNAME, why ? why : "unknown error");
-    goto out;
-  }
+  if (!module)
+    goto no_module;
 
   for (i = 0; i < G_N_ELEMENTS (gst_gpu_cuda_symbols); i++) {
-    const GstGpuCudaSymbol *sym = &gst_gpu_cuda_symbols[i];
-    void *func = dlsym (module, sym->symbol);
-
-    if (!func) {
-      gst_gpu_cuda_load_error = g_strdup_printf ("%s lacks %s (driver too "
-                                                 "old?)",
-          GST_GPU_CUDA_LIBNAME, sym->symbol);
-      memset (&gst_gpu_cuda_vtable, 0, sizeof (gst_gpu_cuda_vtable));
-      goto out_close;
-    }
+    sym = &gst_gpu_cuda_symbols[i];
+    func = dlsym (module, sym->symbol);
+    if (!func)
+      goto no_symbol;
     G_STRUCT_MEMBER (void *, &gst_gpu_cuda_vtable, sym->offset) = func;
   }
+  return TRUE;
 
-  ret = TRUE;
-  goto out;
-
-out_close:
+  /* ERRORS */
+no_module:
+  why = dlerror ();
+  gst_gpu_cuda_load_error = g_strdup_printf (
+      "cannot open %s: %s", GST_GPU_CUDA_LIBNAME, why ? why : "unknown error");
+  return FALSE;
+no_symbol:
+  gst_gpu_cuda_load_error = g_strdup_printf (
+      "%s lacks %s (driver too old?)", GST_GPU_CUDA_LIBNAME, sym->symbol);
+  memset (&gst_gpu_cuda_vtable, 0, sizeof (gst_gpu_cuda_vtable));
   dlclose (module);
-out:
-  return ret;
+  return FALSE;
 }
 
 /* gst_cuda_load_library() does not say why it failed: ask the dynamic
@@ -234,18 +217,6 @@ GstGpuCuMemGetInfo (size_t *free_bytes, size_t *total_bytes)
 }
 
 CUresult
-GstGpuCuMemcpyHtoD (CUdeviceptr dst, const void *src, size_t size)
-{
-  GST_GPU_CUDA_CALL (MemcpyHtoD, dst, src, size);
-}
-
-CUresult
-GstGpuCuMemcpyDtoH (void *dst, CUdeviceptr src, size_t size)
-{
-  GST_GPU_CUDA_CALL (MemcpyDtoH, dst, src, size);
-}
-
-CUresult
 GstGpuCuMemcpyHtoDAsync (
     CUdeviceptr dst, const void *src, size_t size, CUstream stream)
 {
@@ -274,18 +245,6 @@ GstGpuCuMemsetD8Async (
 }
 
 CUresult
-GstGpuCuStreamQuery (CUstream stream)
-{
-  GST_GPU_CUDA_CALL (StreamQuery, stream);
-}
-
-CUresult
-GstGpuCuStreamWaitEvent (CUstream stream, CUevent event, unsigned int flags)
-{
-  GST_GPU_CUDA_CALL (StreamWaitEvent, stream, event, flags);
-}
-
-CUresult
 GstGpuCuEventCreate (CUevent *event, unsigned int flags)
 {
   GST_GPU_CUDA_CALL (EventCreate, event, flags);
@@ -304,29 +263,9 @@ GstGpuCuEventSynchronize (CUevent event)
 }
 
 CUresult
-GstGpuCuEventQuery (CUevent event)
-{
-  GST_GPU_CUDA_CALL (EventQuery, event);
-}
-
-CUresult
 GstGpuCuEventDestroy (CUevent event)
 {
   GST_GPU_CUDA_CALL (EventDestroy, event);
-}
-
-CUresult
-GstGpuCuCtxSynchronize (void)
-{
-  if (!gst_gpu_cuda_loaded || !gst_gpu_cuda_vtable.CtxSynchronize)
-    return CUDA_ERROR_NOT_INITIALIZED;
-  return gst_gpu_cuda_vtable.CtxSynchronize ();
-}
-
-CUresult
-GstGpuCuDeviceTotalMem (size_t *total_bytes, CUdevice device)
-{
-  GST_GPU_CUDA_CALL (DeviceTotalMem, total_bytes, device);
 }
 
 #endif /* HAVE_CUDA */

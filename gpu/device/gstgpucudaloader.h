@@ -69,8 +69,6 @@ gboolean gst_gpu_cuda_result (CUresult result, GstDebugCategory *category,
 /* Driver entry points (see the CUDA driver API for their semantics). The
  * _v2 ABI is used where the driver has one. */
 CUresult GstGpuCuMemGetInfo (size_t *free_bytes, size_t *total_bytes);
-CUresult GstGpuCuMemcpyHtoD (CUdeviceptr dst, const void *src, size_t size);
-CUresult GstGpuCuMemcpyDtoH (void *dst, CUdeviceptr src, size_t size);
 CUresult GstGpuCuMemcpyHtoDAsync (
     CUdeviceptr dst, const void *src, size_t size, CUstream stream);
 CUresult GstGpuCuMemcpyDtoHAsync (
@@ -79,16 +77,10 @@ CUresult GstGpuCuMemcpyDtoDAsync (
     CUdeviceptr dst, CUdeviceptr src, size_t size, CUstream stream);
 CUresult GstGpuCuMemsetD8Async (
     CUdeviceptr dst, unsigned char value, size_t count, CUstream stream);
-CUresult GstGpuCuStreamQuery (CUstream stream);
-CUresult GstGpuCuStreamWaitEvent (
-    CUstream stream, CUevent event, unsigned int flags);
 CUresult GstGpuCuEventCreate (CUevent *event, unsigned int flags);
 CUresult GstGpuCuEventRecord (CUevent event, CUstream stream);
 CUresult GstGpuCuEventSynchronize (CUevent event);
-CUresult GstGpuCuEventQuery (CUevent event);
 CUresult GstGpuCuEventDestroy (CUevent event);
-CUresult GstGpuCuCtxSynchronize (void);
-CUresult GstGpuCuDeviceTotalMem (size_t *total_bytes, CUdevice device);
 
 G_END_DECLS
 

@@ -408,12 +408,6 @@ gst_gpu_kv_table_get_value_size (GstGpuKvTable *table)
   return table->value_size;
 }
 
-GstGpuKvEviction
-gst_gpu_kv_table_get_eviction (GstGpuKvTable *table)
-{
-  return (GstGpuKvEviction)table->policy;
-}
-
 guint64
 gst_gpu_kv_table_get_bytes (GstGpuKvTable *table)
 {

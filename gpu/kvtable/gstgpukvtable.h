@@ -153,7 +153,6 @@ void gst_gpu_kv_table_unref (GstGpuKvTable *table);
 /* Slots in the table (>= the configured capacity). */
 guint64 gst_gpu_kv_table_get_capacity (GstGpuKvTable *table);
 guint gst_gpu_kv_table_get_value_size (GstGpuKvTable *table);
-GstGpuKvEviction gst_gpu_kv_table_get_eviction (GstGpuKvTable *table);
 /* Bytes of slots plus values. */
 guint64 gst_gpu_kv_table_get_bytes (GstGpuKvTable *table);
 /* TRUE when the table lives in CUDA device memory. */
