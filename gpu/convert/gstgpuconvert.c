@@ -532,6 +532,60 @@ yuv_row_avx2 (const GstGpuYuvCoeffs *k, const guint8 *row, const guint8 *c0,
 }
 #endif
 
+/* Four YUV pixels, one per lane of @Y, @U, @V (0..255), to pixel vectors
+ * in @out: the operations of gst_gpu_yuv_to_rgb () and the luma of
+ * gst_gpu_pix_fetch () per lane, then a transpose. Always inlined with
+ * constant @color. */
+static ALWAYS_INLINE void
+yuv_to_pixels (
+    const GstGpuYuvCoeffs *k, v4f Y, v4f U, v4f V, v4f *out, const gint color)
+{
+  const v4f zero = { 0 };
+  v4f y = (Y - k->y_off) * k->y_scale;
+  v4f u = (U - 128.0f) * k->c_scale;
+  v4f v = (V - 128.0f) * k->c_scale;
+  v4f r = clamp255_v (y + k->rv * v);
+  v4f g = clamp255_v (y + k->gu * u + k->gv * v);
+  v4f b = clamp255_v (y + k->bu * u);
+  v4f t0, t1, t2, t3;
+
+  if (color == GST_GPU_COLOR_GRAY)
+    r = g = b = 0.299f * r + 0.587f * g + 0.114f * b;
+  /* transpose: lanes R G B 0 per pixel */
+  t0 = __builtin_shuffle (r, g, (v4i){ 0, 4, 1, 5 });
+  t1 = __builtin_shuffle (b, zero, (v4i){ 0, 4, 1, 5 });
+  t2 = __builtin_shuffle (r, g, (v4i){ 2, 6, 3, 7 });
+  t3 = __builtin_shuffle (b, zero, (v4i){ 2, 6, 3, 7 });
+  out[0] = __builtin_shuffle (t0, t1, (v4i){ 0, 1, 4, 5 });
+  out[1] = __builtin_shuffle (t0, t1, (v4i){ 2, 3, 6, 7 });
+  out[2] = __builtin_shuffle (t2, t3, (v4i){ 0, 1, 4, 5 });
+  out[3] = __builtin_shuffle (t2, t3, (v4i){ 2, 3, 6, 7 });
+}
+
+/* YUV pixels @xa .. @xd of one row, gathered into lanes and converted
+ * together. Always inlined with constant @format and @color. */
+static ALWAYS_INLINE void
+fetch_yuv4 (const GstGpuPixSource *s, const guint8 *row, const guint8 *c0,
+    const guint8 *c1, gint xa, gint xb, gint xc, gint xd, v4f *out,
+    const gint format, const gint color)
+{
+  v4i Y = { row[xa], row[xb], row[xc], row[xd] }, U, V;
+
+  if (format == GST_GPU_PIX_NV12) {
+    const guint8 *a = c0 + (xa >> 1) * 2, *b = c0 + (xb >> 1) * 2;
+    const guint8 *c = c0 + (xc >> 1) * 2, *d = c0 + (xd >> 1) * 2;
+
+    U = (v4i){ a[0], b[0], c[0], d[0] };
+    V = (v4i){ a[1], b[1], c[1], d[1] };
+  } else {
+    U = (v4i){ c0[xa >> 1], c0[xb >> 1], c0[xc >> 1], c0[xd >> 1] };
+    V = (v4i){ c1[xa >> 1], c1[xb >> 1], c1[xc >> 1], c1[xd >> 1] };
+  }
+  yuv_to_pixels (&s->yuv, __builtin_convertvector(Y, v4f),
+      __builtin_convertvector(U, v4f), __builtin_convertvector(V, v4f), out,
+      color);
+}
+
 /* Pixels @xa (even) .. @xa + @n of a YUV row into @out, four at a time
  * with one pixel per lane (the operations of gst_gpu_yuv_to_rgb () and
  * the luma of gst_gpu_pix_fetch () per lane), then turned into pixel
@@ -542,7 +596,6 @@ convert_yuv_row (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
     v4f *out, const gint format, const gint color)
 {
   const GstGpuYuvCoeffs *k = &s->yuv;
-  const v4f zero = { 0 };
   gint i = 0;
 
 #ifdef HAVE_AVX2_ROWS
@@ -552,7 +605,7 @@ convert_yuv_row (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
 #endif
   for (; i + 4 <= n; i += 4) {
     gint x = xa + i;
-    v4f Y = bytes_to_v4f (row + x), U, V, y, u, v, r, g, b, t0, t1, t2, t3;
+    v4f Y = bytes_to_v4f (row + x), U, V;
 
     if (format == GST_GPU_PIX_NV12) {
       v4f uv = bytes_to_v4f (c0 + x);
@@ -567,23 +620,7 @@ convert_yuv_row (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
       U = __builtin_shuffle (u32_to_v4f (cu), (v4i){ 0, 0, 1, 1 });
       V = __builtin_shuffle (u32_to_v4f (cv), (v4i){ 0, 0, 1, 1 });
     }
-    y = (Y - k->y_off) * k->y_scale;
-    u = (U - 128.0f) * k->c_scale;
-    v = (V - 128.0f) * k->c_scale;
-    r = clamp255_v (y + k->rv * v);
-    g = clamp255_v (y + k->gu * u + k->gv * v);
-    b = clamp255_v (y + k->bu * u);
-    if (color == GST_GPU_COLOR_GRAY)
-      r = g = b = 0.299f * r + 0.587f * g + 0.114f * b;
-    /* transpose: lanes R G B 0 per pixel */
-    t0 = __builtin_shuffle (r, g, (v4i){ 0, 4, 1, 5 });
-    t1 = __builtin_shuffle (b, zero, (v4i){ 0, 4, 1, 5 });
-    t2 = __builtin_shuffle (r, g, (v4i){ 2, 6, 3, 7 });
-    t3 = __builtin_shuffle (b, zero, (v4i){ 2, 6, 3, 7 });
-    out[i] = __builtin_shuffle (t0, t1, (v4i){ 0, 1, 4, 5 });
-    out[i + 1] = __builtin_shuffle (t0, t1, (v4i){ 2, 3, 6, 7 });
-    out[i + 2] = __builtin_shuffle (t2, t3, (v4i){ 0, 1, 4, 5 });
-    out[i + 3] = __builtin_shuffle (t2, t3, (v4i){ 2, 3, 6, 7 });
+    yuv_to_pixels (k, Y, U, V, out + i, color);
   }
   for (; i < n; i++)
     out[i] = fetch_pixel (s, row, c0, c1, xa + i, format, color, FALSE);
@@ -657,6 +694,22 @@ blend_source_row (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
       }
       return;
     }
+    /* a strong downscale: the four pixels of two columns at a time */
+    for (i = 0; i + 2 <= n; i += 2) {
+      v4f p[4];
+
+      fetch_yuv4 (
+          s, row, c0, c1, x0[i], x1[i], x0[i + 1], x1[i + 1], p, format, color);
+      out[i] = p[0] + wx[i] * (p[1] - p[0]);
+      out[i + 1] = p[2] + wx[i + 1] * (p[3] - p[2]);
+    }
+    for (; i < n; i++) {
+      v4f a = fetch_pixel (s, row, c0, c1, x0[i], format, color, FALSE);
+      v4f b = fetch_pixel (s, row, c0, c1, x1[i], format, color, FALSE);
+
+      out[i] = a + wx[i] * (b - a);
+    }
+    return;
   }
   if (!convert->scaled_x) {
     /* weight 0: the blend is exactly the first pixel */
