@@ -6,32 +6,9 @@
  * per-channel arrays, zero sizes), batches too large for a buffer pool,
  * and batch buffers the machine cannot allocate.
  */
-#include <string.h>
 #include <sys/resource.h>
 
-#include <gst/check/gstcheck.h>
-#include <gst/check/gstharness.h>
-
-/* "k=v k=v" onto a new gpubatch on the CPU. */
-static GstElement *
-make_batch (const gchar *props)
-{
-  GstElement *e = gst_element_factory_make ("gpubatch", NULL);
-  gchar **kv, **p;
-
-  fail_unless (e != NULL, "gpubatch not found: is the plugin built?");
-  gst_util_set_object_arg (G_OBJECT (e), "device", "cpu");
-  kv = g_strsplit (props, " ", -1);
-  for (p = kv; *p; p++) {
-    gchar **pair = g_strsplit (*p, "=", 2);
-
-    fail_unless (pair[1] != NULL);
-    gst_util_set_object_arg (G_OBJECT (e), pair[0], pair[1]);
-    g_strfreev (pair);
-  }
-  g_strfreev (kv);
-  return e;
-}
+#include "gpubatchtest.h"
 
 /* Pops every message of @type on @bus; returns how many, and the text of
  * the first in @first. */
