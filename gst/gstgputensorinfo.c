@@ -111,24 +111,20 @@ gst_gpu_dtype_size (GstGpuDType dtype)
 guint64
 gst_gpu_tensor_info_get_n_elements (const GstGpuTensorInfo *info)
 {
-  guint64 n = 0;
+  guint64 n;
   guint i;
 
   g_return_val_if_fail (info != NULL, 0);
 
   if (info->rank == 0 || info->rank > GST_GPU_TENSOR_RANK_LIMIT)
-    goto out;
+    return 0;
 
   n = 1;
   for (i = 0; i < info->rank; i++) {
-    if (info->dims[i] == 0 || n > G_MAXUINT64 / info->dims[i]) {
-      n = 0;
-      goto out;
-    }
+    if (info->dims[i] == 0 || n > G_MAXUINT64 / info->dims[i])
+      return 0;
     n *= info->dims[i];
   }
-
-out:
   return n;
 }
 
@@ -167,23 +163,19 @@ gboolean
 gst_gpu_tensor_info_is_equal (
     const GstGpuTensorInfo *a, const GstGpuTensorInfo *b)
 {
-  gboolean ret = FALSE;
   guint i;
 
   g_return_val_if_fail (a != NULL && b != NULL, FALSE);
 
   if (a->dtype != b->dtype || a->rank != b->rank)
-    goto out;
+    return FALSE;
   if (a->rank > GST_GPU_TENSOR_RANK_LIMIT)
-    goto out;
+    return FALSE;
   for (i = 0; i < a->rank; i++) {
     if (a->dims[i] != b->dims[i])
-      goto out;
+      return FALSE;
   }
-  ret = TRUE;
-
-out:
-  return ret;
+  return TRUE;
 }
 
 /* Parses one extent: [start, end) must be decimal digits only, value > 0. */
@@ -191,14 +183,13 @@ static gboolean
 parse_extent (const gchar *start, const gchar *end, guint position,
     const gchar *whole, guint64 *out, GError **error)
 {
-  gboolean ret = FALSE;
   guint64 v = 0;
   const gchar *p;
 
   if (start == end) {
     g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_DIMENSIONS,
         "dimensions \"%s\": extent %u is empty", whole, position + 1);
-    goto out;
+    return FALSE;
   }
 
   for (p = start; p < end; p++) {
@@ -209,14 +200,14 @@ parse_extent (const gchar *start, const gchar *end, guint position,
           "dimensions \"%s\": extent %u \"%.*s\" is not a non-negative "
           "decimal integer",
           whole, position + 1, (int)(end - start), start);
-      goto out;
+      return FALSE;
     }
     d = *p - '0';
     if (v > (G_MAXUINT64 - d) / 10) {
       g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_DIMENSIONS,
           "dimensions \"%s\": extent %u \"%.*s\" overflows 64 bits", whole,
           position + 1, (int)(end - start), start);
-      goto out;
+      return FALSE;
     }
     v = v * 10 + d;
   }
@@ -224,14 +215,11 @@ parse_extent (const gchar *start, const gchar *end, guint position,
   if (v == 0) {
     g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_DIMENSIONS,
         "dimensions \"%s\": extent %u is zero", whole, position + 1);
-    goto out;
+    return FALSE;
   }
 
   *out = v;
-  ret = TRUE;
-
-out:
-  return ret;
+  return TRUE;
 }
 
 /* Parses the extents in [start, end) into @info (rank and dims only). */
@@ -239,7 +227,6 @@ static gboolean
 parse_dimensions_range (GstGpuTensorInfo *info, const gchar *start,
     const gchar *end, const gchar *whole, GError **error)
 {
-  gboolean ret = FALSE;
   GstGpuTensorInfo tmp;
   const gchar *p = start;
   guint rank = 0;
@@ -254,7 +241,7 @@ parse_dimensions_range (GstGpuTensorInfo *info, const gchar *start,
   if (p == end) {
     g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_DIMENSIONS,
         "dimensions \"%s\": empty tensor entry", whole);
-    goto out;
+    return FALSE;
   }
 
   for (;;) {
@@ -265,10 +252,10 @@ parse_dimensions_range (GstGpuTensorInfo *info, const gchar *start,
       g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_DIMENSIONS,
           "dimensions \"%s\": rank exceeds the limit of %d", whole,
           GST_GPU_TENSOR_RANK_LIMIT);
-      goto out;
+      return FALSE;
     }
     if (!parse_extent (p, extent_end, rank, whole, &tmp.dims[rank], error))
-      goto out;
+      return FALSE;
     rank++;
     if (sep == NULL)
       break;
@@ -279,15 +266,12 @@ parse_dimensions_range (GstGpuTensorInfo *info, const gchar *start,
   if (gst_gpu_tensor_info_get_n_elements (&tmp) == 0) {
     g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_DIMENSIONS,
         "dimensions \"%s\": the number of elements overflows 64 bits", whole);
-    goto out;
+    return FALSE;
   }
 
   info->rank = tmp.rank;
   memcpy (info->dims, tmp.dims, sizeof (info->dims));
-  ret = TRUE;
-
-out:
-  return ret;
+  return TRUE;
 }
 
 /**
@@ -306,16 +290,14 @@ gboolean
 gst_gpu_tensor_info_parse_dimensions (
     GstGpuTensorInfo *info, const gchar *str, GError **error)
 {
-  gboolean ret = FALSE;
-
   g_return_val_if_fail (info != NULL, FALSE);
 
-  if (str == NULL)
+  if (str == NULL) {
     g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_DIMENSIONS,
         "dimensions are missing");
-  else
-    ret = parse_dimensions_range (info, str, str + strlen (str), str, error);
-  return ret;
+    return FALSE;
+  }
+  return parse_dimensions_range (info, str, str + strlen (str), str, error);
 }
 
 static void
@@ -385,23 +367,19 @@ gboolean
 gst_gpu_tensors_config_is_equal (
     const GstGpuTensorsConfig *a, const GstGpuTensorsConfig *b)
 {
-  gboolean ret = FALSE;
   guint i;
 
   g_return_val_if_fail (a != NULL && b != NULL, FALSE);
 
   if (a->num_tensors != b->num_tensors)
-    goto out;
+    return FALSE;
   if (a->num_tensors > GST_GPU_TENSORS_LIMIT)
-    goto out;
+    return FALSE;
   for (i = 0; i < a->num_tensors; i++) {
     if (!gst_gpu_tensor_info_is_equal (&a->info[i], &b->info[i]))
-      goto out;
+      return FALSE;
   }
-  ret = fps_is_equal (a->fps_n, a->fps_d, b->fps_n, b->fps_d);
-
-out:
-  return ret;
+  return fps_is_equal (a->fps_n, a->fps_d, b->fps_n, b->fps_d);
 }
 
 /**
@@ -420,19 +398,15 @@ gst_gpu_tensors_config_get_size (const GstGpuTensorsConfig *config)
   g_return_val_if_fail (config != NULL, 0);
 
   if (config->num_tensors == 0 || config->num_tensors > GST_GPU_TENSORS_LIMIT)
-    goto out;
+    return 0;
 
   for (i = 0; i < config->num_tensors; i++) {
     gsize size = gst_gpu_tensor_info_get_size (&config->info[i]);
 
-    if (size == 0 || size > G_MAXSIZE - total) {
-      total = 0;
-      goto out;
-    }
+    if (size == 0 || size > G_MAXSIZE - total)
+      return 0;
     total += size;
   }
-
-out:
   return total;
 }
 
@@ -464,7 +438,6 @@ split_entries (const gchar *str, const gchar **starts, const gchar **ends)
 static gboolean
 parse_types (GstGpuTensorsConfig *config, const gchar *types, GError **error)
 {
-  gboolean ret = FALSE;
   const gchar *starts[GST_GPU_TENSORS_LIMIT];
   const gchar *ends[GST_GPU_TENSORS_LIMIT];
   guint n, i;
@@ -473,13 +446,13 @@ parse_types (GstGpuTensorsConfig *config, const gchar *types, GError **error)
   if (n > GST_GPU_TENSORS_LIMIT) {
     g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_COUNT,
         "types \"%s\": more than %d entries", types, GST_GPU_TENSORS_LIMIT);
-    goto out;
+    return FALSE;
   }
   if (n != config->num_tensors) {
     g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_COUNT,
         "types \"%s\" has %u entries but num_tensors is %u", types, n,
         config->num_tensors);
-    goto out;
+    return FALSE;
   }
 
   for (i = 0; i < n; i++) {
@@ -503,20 +476,16 @@ parse_types (GstGpuTensorsConfig *config, const gchar *types, GError **error)
           "(int8, uint8, int16, uint16, int32, uint32, int64, uint64, "
           "float16, float32, float64)",
           types, i + 1, (int)(e - s), s);
-      goto out;
+      return FALSE;
     }
   }
-  ret = TRUE;
-
-out:
-  return ret;
+  return TRUE;
 }
 
 static gboolean
 parse_all_dimensions (GstGpuTensorsConfig *config, const gchar *dims,
     gboolean have_num, GError **error)
 {
-  gboolean ret = FALSE;
   const gchar *starts[GST_GPU_TENSORS_LIMIT];
   const gchar *ends[GST_GPU_TENSORS_LIMIT];
   guint n, i;
@@ -525,7 +494,7 @@ parse_all_dimensions (GstGpuTensorsConfig *config, const gchar *dims,
   if (n > GST_GPU_TENSORS_LIMIT) {
     g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_COUNT,
         "dimensions \"%s\": more than %d tensors", dims, GST_GPU_TENSORS_LIMIT);
-    goto out;
+    return FALSE;
   }
   if (!have_num) {
     config->num_tensors = n;
@@ -533,18 +502,15 @@ parse_all_dimensions (GstGpuTensorsConfig *config, const gchar *dims,
     g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_COUNT,
         "dimensions \"%s\" has %u entries but num_tensors is %u", dims, n,
         config->num_tensors);
-    goto out;
+    return FALSE;
   }
 
   for (i = 0; i < n; i++) {
     if (!parse_dimensions_range (
             &config->info[i], starts[i], ends[i], dims, error))
-      goto out;
+      return FALSE;
   }
-  ret = TRUE;
-
-out:
-  return ret;
+  return TRUE;
 }
 
 /* Reads a string field; FALSE with an error when present but not a string
@@ -554,22 +520,18 @@ get_string_field (const GstStructure *s, const gchar *field, const gchar **out,
     GError **error)
 {
   const GValue *v = gst_structure_get_value (s, field);
-  gboolean ret = TRUE;
 
   *out = NULL;
   if (v == NULL)
-    goto out;
+    return TRUE;
   if (!G_VALUE_HOLDS_STRING (v) || g_value_get_string (v) == NULL) {
     g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_CAPS,
         "field %s must be a fixed string, got %s", field,
         G_VALUE_TYPE_NAME (v));
-    ret = FALSE;
-    goto out;
+    return FALSE;
   }
   *out = g_value_get_string (v);
-
-out:
-  return ret;
+  return TRUE;
 }
 
 /**
@@ -592,7 +554,6 @@ gboolean
 gst_gpu_tensors_config_from_structure (
     GstGpuTensorsConfig *config, const GstStructure *s, GError **error)
 {
-  gboolean ret = FALSE;
   const gchar *format, *dims, *types;
   const GValue *v;
   gboolean have_num = FALSE;
@@ -607,15 +568,15 @@ gst_gpu_tensors_config_from_structure (
     g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_CAPS,
         "media type is %s, expected " GST_GPU_TENSORS_MEDIA_TYPE,
         gst_structure_get_name (s));
-    goto out;
+    return FALSE;
   }
 
   if (!get_string_field (s, "format", &format, error))
-    goto out;
+    return FALSE;
   if (format != NULL && strcmp (format, "static") != 0) {
     g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_FORMAT,
         "format \"%s\" is not supported, only format=static", format);
-    goto out;
+    return FALSE;
   }
 
   v = gst_structure_get_value (s, "num_tensors");
@@ -626,37 +587,37 @@ gst_gpu_tensors_config_from_structure (
       g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_CAPS,
           "field num_tensors must be a fixed integer, got %s",
           G_VALUE_TYPE_NAME (v));
-      goto out;
+      return FALSE;
     }
     num = g_value_get_int (v);
     if (num < 1 || num > GST_GPU_TENSORS_LIMIT) {
       g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_COUNT,
           "num_tensors %d is outside 1..%d", num, GST_GPU_TENSORS_LIMIT);
-      goto out;
+      return FALSE;
     }
     config->num_tensors = num;
     have_num = TRUE;
   }
 
   if (!get_string_field (s, "dimensions", &dims, error))
-    goto out;
+    return FALSE;
   if (dims == NULL) {
     g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_DIMENSIONS,
         "field dimensions is missing");
-    goto out;
+    return FALSE;
   }
   if (!parse_all_dimensions (config, dims, have_num, error))
-    goto out;
+    return FALSE;
 
   if (!get_string_field (s, "types", &types, error))
-    goto out;
+    return FALSE;
   if (types == NULL) {
     g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_TYPE,
         "field types is missing");
-    goto out;
+    return FALSE;
   }
   if (!parse_types (config, types, error))
-    goto out;
+    return FALSE;
 
   for (i = 0; i < config->num_tensors; i++) {
     if (gst_gpu_tensor_info_get_size (&config->info[i]) == 0) {
@@ -664,7 +625,7 @@ gst_gpu_tensors_config_from_structure (
           "dimensions \"%s\": tensor %u of type %s is larger than the "
           "address space",
           dims, i + 1, gst_gpu_dtype_to_string (config->info[i].dtype));
-      goto out;
+      return FALSE;
     }
   }
   if (gst_gpu_tensors_config_get_size (config) == 0) {
@@ -672,7 +633,7 @@ gst_gpu_tensors_config_from_structure (
         "dimensions \"%s\": the total size of the tensors is larger than "
         "the address space",
         dims);
-    goto out;
+    return FALSE;
   }
 
   v = gst_structure_get_value (s, "framerate");
@@ -681,21 +642,18 @@ gst_gpu_tensors_config_from_structure (
       g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_CAPS,
           "field framerate must be a fixed fraction, got %s",
           G_VALUE_TYPE_NAME (v));
-      goto out;
+      return FALSE;
     }
     config->fps_n = gst_value_get_fraction_numerator (v);
     config->fps_d = gst_value_get_fraction_denominator (v);
     if (config->fps_n < 0 || config->fps_d <= 0) {
       g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_CAPS,
           "framerate %d/%d is negative", config->fps_n, config->fps_d);
-      goto out;
+      return FALSE;
     }
   }
 
-  ret = TRUE;
-
-out:
-  return ret;
+  return TRUE;
 }
 
 /**
@@ -710,7 +668,6 @@ gboolean
 gst_gpu_tensors_config_from_caps (
     GstGpuTensorsConfig *config, const GstCaps *caps, GError **error)
 {
-  gboolean ret = FALSE;
 
   g_return_val_if_fail (config != NULL, FALSE);
   g_return_val_if_fail (caps != NULL, FALSE);
@@ -721,13 +678,10 @@ gst_gpu_tensors_config_from_caps (
     g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_CAPS,
         "caps are not fixed: %s", str);
     g_free (str);
-    goto out;
+    return FALSE;
   }
-  ret = gst_gpu_tensors_config_from_structure (
+  return gst_gpu_tensors_config_from_structure (
       config, gst_caps_get_structure (caps, 0), error);
-
-out:
-  return ret;
 }
 
 /**
