@@ -741,6 +741,19 @@ blend_source_row (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
   }
 }
 
+/* Whether any lane of the comparison result @m is set. */
+static ALWAYS_INLINE gboolean
+any_lane (v4u m)
+{
+#ifdef __SSE2__
+  return _mm_movemask_ps ((__m128)m) != 0;
+#else
+  m |= __builtin_shuffle (m, (v4u){ 2, 3, 0, 1 });
+  m |= __builtin_shuffle (m, (v4u){ 1, 0, 3, 2 });
+  return m[0] != 0;
+#endif
+}
+
 /* Four slot values to @d (an element pointer of the slot's dtype). */
 static ALWAYS_INLINE void
 store4 (gpointer d, v4f v, const gint type)
@@ -755,9 +768,7 @@ store4 (gpointer d, v4f v, const gint type)
        * of gst_gpu_float_to_half () lane-wise, else lane by lane */
       v4u bad = (absx - 0x38800000u) >= (0x477ff000u - 0x38800000u);
 
-      bad |= __builtin_shuffle (bad, (v4u){ 2, 3, 0, 1 });
-      bad |= __builtin_shuffle (bad, (v4u){ 1, 0, 3, 2 });
-      if (G_LIKELY (!bad[0])) {
+      if (G_LIKELY (!any_lane (bad))) {
         v4u h = (absx >> 13) - (112u << 10);
 
         h += ((absx & 0x1fffu) + 0xfffu + (h & 1u)) >> 13;
