@@ -218,6 +218,8 @@ static gboolean gst_gpu_unbatch_sink_query (
 static gboolean gst_gpu_unbatch_src_query (
     GstPad *pad, GstObject *parent, GstQuery *query);
 static GstStructure *gst_gpu_unbatch_build_stats (GstElement *element);
+static gboolean gst_gpu_unbatch_src_event (
+    GstPad *pad, GstObject *parent, GstEvent *event);
 
 static void
 gst_gpu_unbatch_class_init (GstGpuUnbatchClass *klass)
@@ -363,9 +365,6 @@ gst_gpu_unbatch_pad_sync_sticky_locked (
 out:
   return;
 }
-
-static gboolean gst_gpu_unbatch_src_event (
-    GstPad *pad, GstObject *parent, GstEvent *event);
 
 /* Any thread, without self->lock. Creates, activates (when the element is
  * running) and adds src_@index. Returns: (transfer full) (nullable): the new
@@ -1239,7 +1238,10 @@ slice_failed:
       ("gpuunbatch could not slice slot %u out of a batch of %" G_GSIZE_FORMAT
        " bytes",
           slot, gst_buffer_get_size (batch)),
-      (NULL));
+      ("gst_buffer_copy_into failed for %u tensors, slot sizes %" G_GSIZE_FORMAT
+       " (first tensor) at offset %" G_GSIZE_FORMAT,
+          self->config.num_tensors, self->slot_size[0],
+          self->tensor_offset[0] + (gsize)slot * self->slot_size[0]));
   ret = GST_FLOW_ERROR;
 out:
   gst_object_unref (srcpad);
@@ -1276,7 +1278,9 @@ valid_mismatch:
   GST_ELEMENT_ERROR (self, STREAM, FORMAT,
       ("gpuunbatch got a GstGpuBatchMeta with %u valid slots out of %u",
           meta->n_valid, meta->n_slots),
-      (NULL));
+      ("the element upstream wrote n_valid past n_slots in the batch meta of "
+       "buffer %" GST_PTR_FORMAT,
+          buffer));
   goto out;
 too_small:
   dims = gst_gpu_tensor_info_dimensions_to_string (&self->config.info[0]);
@@ -1285,7 +1289,8 @@ too_small:
        "(first tensor %s, %u tensors) need %" G_GSIZE_FORMAT,
           gst_buffer_get_size (buffer), dims, self->config.num_tensors,
           self->batch_bytes),
-      (NULL));
+      ("buffer %" GST_PTR_FORMAT " is shorter than the negotiated caps say",
+          buffer));
 out:
   g_free (dims);
   return ret;
@@ -1379,7 +1384,9 @@ map_failed:
       ("gpuunbatch could not copy a %" G_GSIZE_FORMAT " byte device batch to "
        "host memory",
           gst_buffer_get_size (buffer)),
-      (NULL));
+      ("%u valid slots of %u; the device map or the host allocation of "
+       "%" G_GSIZE_FORMAT " bytes failed",
+          n_valid, self->batch_size, self->batch_bytes));
   ret = GST_FLOW_ERROR;
 out:
   gst_clear_buffer (&host);
