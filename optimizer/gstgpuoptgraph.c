@@ -15,69 +15,7 @@
 #include <gst/base/gstaggregator.h>
 #include <string.h>
 
-GST_DEBUG_CATEGORY (gst_gpu_opt_debug);
 #define GST_CAT_DEFAULT gst_gpu_opt_debug
-
-void
-gst_gpu_opt_debug_init (void)
-{
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done)) {
-    GST_DEBUG_CATEGORY_INIT (
-        gst_gpu_opt_debug, "gpuoptbin", 0, "gpuoptbin pipeline optimizer");
-    g_once_init_leave (&done, 1);
-  }
-}
-
-const gchar *
-gst_gpu_opt_class_name (GstGpuOptClass cls)
-{
-  switch (cls) {
-    case GST_GPU_OPT_CLASS_LOW:
-      return "low";
-    case GST_GPU_OPT_CLASS_NORMAL:
-      return "normal";
-    case GST_GPU_OPT_CLASS_HIGH:
-      return "high";
-    case GST_GPU_OPT_CLASS_REALTIME:
-      return "realtime";
-    case GST_GPU_OPT_CLASS_NONE:
-    default:
-      return "none";
-  }
-}
-
-void
-gst_gpu_opt_config_init (GstGpuOptConfig *cfg)
-{
-  memset (cfg, 0, sizeof (*cfg));
-}
-
-void
-gst_gpu_opt_config_copy (GstGpuOptConfig *dst, const GstGpuOptConfig *src)
-{
-  *dst = *src;
-  dst->fusion_whitelist = g_strdupv (src->fusion_whitelist);
-  dst->force_dedicated = g_strdupv (src->force_dedicated);
-  dst->background = g_strdupv (src->background);
-}
-
-void
-gst_gpu_opt_config_clear (GstGpuOptConfig *cfg)
-{
-  g_clear_pointer (&cfg->fusion_whitelist, g_strfreev);
-  g_clear_pointer (&cfg->force_dedicated, g_strfreev);
-  g_clear_pointer (&cfg->background, g_strfreev);
-}
-
-gboolean
-gst_gpu_opt_strv_has (gchar **strv, const gchar *s)
-{
-  if (strv == NULL || s == NULL)
-    return FALSE;
-  return g_strv_contains ((const gchar *const *)strv, s);
-}
 
 /* Looks through ghost pads (into a bin) and the internal pads of ghost pads
  * (out of a bin) until a pad of a real element is reached. */

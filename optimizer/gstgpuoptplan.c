@@ -11,58 +11,8 @@
 #include "optimizer/gstgpuoptplan.h"
 
 #include <sched.h>
-#include <stdarg.h>
 
 #define GST_CAT_DEFAULT gst_gpu_opt_debug
-
-static const gchar *queue_limit_props[] = {
-  "max-size-buffers",
-  "max-size-bytes",
-  "max-size-time",
-  "min-threshold-buffers",
-  "min-threshold-bytes",
-  "min-threshold-time",
-};
-
-gboolean
-gst_gpu_opt_queue_has_user_limits (GstElement *queue, const gchar **which)
-{
-  gboolean user_set = FALSE;
-  guint i;
-
-  /* A value equal to the default cannot be told from an unset one; that is
-   * the documented limit of this check. */
-  for (i = 0; i < G_N_ELEMENTS (queue_limit_props) && !user_set; i++) {
-    GParamSpec *pspec = g_object_class_find_property (
-        G_OBJECT_GET_CLASS (queue), queue_limit_props[i]);
-    GValue value = G_VALUE_INIT;
-
-    if (pspec == NULL)
-      continue;
-    g_value_init (&value, pspec->value_type);
-    g_object_get_property (G_OBJECT (queue), pspec->name, &value);
-    if (!g_param_value_defaults (pspec, &value)) {
-      user_set = TRUE;
-      if (which)
-        *which = queue_limit_props[i];
-    }
-    g_value_unset (&value);
-  }
-  return user_set;
-}
-
-void
-gst_gpu_opt_plan_decide (GstGpuOptPlan *plan, const gchar *format, ...)
-{
-  va_list args;
-  gchar *text;
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-  GST_INFO ("plan %u: %s", plan->generation, text);
-  g_ptr_array_add (plan->decisions, text);
-}
 
 static void
 queue_plan_free (GstGpuOptQueuePlan *qp)

@@ -12,6 +12,8 @@
 
 G_BEGIN_DECLS
 
+/* ---- shared by the parts (gstgpuoptcommon.c) ---- */
+
 GST_DEBUG_CATEGORY_EXTERN (gst_gpu_opt_debug);
 
 /* Initialises the gpuoptbin debug category (idempotent). */
@@ -206,6 +208,11 @@ void gst_gpu_opt_plan_thread_applied (GstGpuOptPlan *plan, GstElement *owner,
     GstGpuOptClass cls, const GstGpuOptApplied *applied);
 /* The plan as a "gpuoptbin-plan" structure. (transfer full) */
 GstStructure *gst_gpu_opt_plan_to_structure (GstGpuOptPlan *plan);
+
+/* ---- shared by the parts (gstgpuoptcommon.c, with the debug category,
+ * class names and configuration above) ---- */
+
+/* Logs and records one decision of @plan. */
 void gst_gpu_opt_plan_decide (GstGpuOptPlan *plan, const gchar *format, ...)
     G_GNUC_PRINTF (2, 3);
 
