@@ -517,6 +517,57 @@ gst_gpu_batch_init (GstGpuBatch *self)
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 }
 
+/* Forgets the negotiated batch (lock held). */
+static void
+reset_stream_locked (GstGpuBatch *self)
+{
+  self->negotiated = FALSE;
+  self->config_failed = FALSE;
+  self->kind = GST_GPU_BATCH_KIND_NONE;
+  gst_clear_caps (&self->src_caps);
+  if (self->pool) {
+    gst_buffer_pool_set_active (self->pool, FALSE);
+    gst_clear_object (&self->pool);
+  }
+  self->held = 0;
+  self->paused = FALSE;
+  self->eos = FALSE;
+  self->batch_seq = 0;
+}
+
+static void
+gst_gpu_batch_dispose (GObject *object)
+{
+  GstGpuBatch *self = GST_GPU_BATCH (object);
+
+  gst_gpu_stats_timer_stop (&self->timer);
+  GST_GPU_BATCH_LOCK (self);
+  gst_gpu_batch_drop_all_locked (self);
+  reset_stream_locked (self);
+  gst_clear_object (&self->device);
+  GST_GPU_BATCH_UNLOCK (self);
+  gst_gpu_device_handle_clear (&self->device_handle);
+
+  G_OBJECT_CLASS (parent_class)->dispose (object);
+}
+
+static void
+gst_gpu_batch_finalize (GObject *object)
+{
+  GstGpuBatch *self = GST_GPU_BATCH (object);
+
+  g_value_unset (&self->mean);
+  g_value_unset (&self->std);
+  g_value_unset (&self->scale);
+  g_value_unset (&self->offset);
+  g_ptr_array_unref (self->pads);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->item_add);
+  g_cond_clear (&self->item_del);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
 /* --- element -------------------------------------------------------------- */
 
 /* Application thread; takes the object lock then the lock. */
@@ -593,23 +644,6 @@ gst_gpu_batch_release_pad (GstElement *element, GstPad *pad)
   gst_gpu_batch_check_all_eos_locked (self);
   GST_GPU_BATCH_UNLOCK (self);
   gst_object_unref (pad);
-}
-
-static void
-reset_stream_locked (GstGpuBatch *self)
-{
-  self->negotiated = FALSE;
-  self->config_failed = FALSE;
-  self->kind = GST_GPU_BATCH_KIND_NONE;
-  gst_clear_caps (&self->src_caps);
-  if (self->pool) {
-    gst_buffer_pool_set_active (self->pool, FALSE);
-    gst_clear_object (&self->pool);
-  }
-  self->held = 0;
-  self->paused = FALSE;
-  self->eos = FALSE;
-  self->batch_seq = 0;
 }
 
 static void
@@ -1034,37 +1068,4 @@ gst_gpu_batch_get_property (
       break;
   }
   GST_GPU_BATCH_UNLOCK (self);
-}
-
-static void
-gst_gpu_batch_dispose (GObject *object)
-{
-  GstGpuBatch *self = GST_GPU_BATCH (object);
-
-  gst_gpu_stats_timer_stop (&self->timer);
-  GST_GPU_BATCH_LOCK (self);
-  gst_gpu_batch_drop_all_locked (self);
-  reset_stream_locked (self);
-  gst_clear_object (&self->device);
-  GST_GPU_BATCH_UNLOCK (self);
-  gst_gpu_device_handle_clear (&self->device_handle);
-
-  G_OBJECT_CLASS (parent_class)->dispose (object);
-}
-
-static void
-gst_gpu_batch_finalize (GObject *object)
-{
-  GstGpuBatch *self = GST_GPU_BATCH (object);
-
-  g_value_unset (&self->mean);
-  g_value_unset (&self->std);
-  g_value_unset (&self->scale);
-  g_value_unset (&self->offset);
-  g_ptr_array_unref (self->pads);
-  g_mutex_clear (&self->lock);
-  g_cond_clear (&self->item_add);
-  g_cond_clear (&self->item_del);
-
-  G_OBJECT_CLASS (parent_class)->finalize (object);
 }
