@@ -6,7 +6,9 @@
  * batches, classified by gpuinfer (mobilenet_v3_small, TorchScript through
  * libtorch), split back per source by gpuunbatch, and each source's sink
  * prints its top-1 class index at most once per second. On exit it prints
- * the `stats` of every element that has one.
+ * the `stats` of every element that has one, then the items per second it
+ * ran at. The sinks do not sync to the clock: the sources run as fast as
+ * the pipeline takes them.
  *
  * Without libtorch, or when the model cannot be loaded, it says so and runs
  * the batching part alone (gpubatch -> fakesink).
@@ -48,6 +50,8 @@ typedef struct
 {
   guint index;
   guint64 results;
+  gint64 first_us; /* monotonic time of the first and last result */
+  gint64 last_us;
   gint64 last_print_us;
   gint last_class;
 } SourceState;
@@ -72,7 +76,8 @@ build_infer_description (
         "videotestsrc num-buffers=%u pattern=%s ! "
         "video/x-raw,format=RGB,width=320,height=240,framerate=30/1 ! "
         "batch.sink_%u "
-        "unbatch.src_%u ! queue ! fakesink name=sink_%u signal-handoffs=true ",
+        "unbatch.src_%u ! queue ! fakesink name=sink_%u signal-handoffs=true "
+        "sync=false ",
         n_frames, patterns[i % G_N_ELEMENTS (patterns)], i, i, i);
   }
   g_free (quoted);
@@ -87,7 +92,7 @@ build_batch_description (guint n_sources, guint n_frames, guint batch)
 
   g_string_append_printf (desc,
       "gpubatch name=batch max-batch-size=%u width=224 height=224 "
-      "stats-interval=1000000000 ! fakesink name=sink ",
+      "stats-interval=1000000000 ! fakesink name=sink sync=false ",
       batch);
   for (i = 0; i < n_sources; i++) {
     g_string_append_printf (desc,
@@ -123,6 +128,9 @@ on_handoff (GstElement *sink, GstBuffer *buffer, GstPad *pad, gpointer data)
 
   state->results++;
   now = g_get_monotonic_time ();
+  if (state->results == 1)
+    state->first_us = now;
+  state->last_us = now;
   if (state->results == 1 || now - state->last_print_us >= PRINT_INTERVAL_US) {
     g_print ("source %u (%s): pts %" GST_TIME_FORMAT
              "  top-1 class %d  (%" G_GUINT64_FORMAT " results)\n",
@@ -176,6 +184,29 @@ total_results (SourceState *states, guint n_states)
   return total;
 }
 
+/* Items per second over the whole run (from PLAYING: includes loading and
+ * warming up the model) and between the first and the last result. */
+static void
+print_rate (SourceState *states, guint n_states, gint64 start_us, gint64 end_us)
+{
+  guint64 total = total_results (states, n_states);
+  gint64 first = G_MAXINT64, last = 0;
+  guint i;
+
+  for (i = 0; i < n_states; i++) {
+    if (states[i].results == 0)
+      continue;
+    first = MIN (first, states[i].first_us);
+    last = MAX (last, states[i].last_us);
+  }
+  g_print ("\n%" G_GUINT64_FORMAT " items in %.2f s: %.1f items/s", total,
+      (end_us - start_us) / 1e6, total * 1e6 / MAX (end_us - start_us, 1));
+  if (total > 1 && last > first)
+    g_print (" (%.1f items/s from the first result to the last)",
+        (total - 1) * 1e6 / (last - first));
+  g_print ("\n");
+}
+
 /* Runs @desc to EOS or error. With @states, connects each sink_N's handoff
  * to states[N]. */
 static RunResult
@@ -187,6 +218,7 @@ run_pipeline (
   GstBus *bus;
   gboolean done = FALSE;
   RunResult ret = RUN_OK;
+  gint64 start_us, end_us;
   guint i;
 
   g_print ("pipeline: %s\n\n", desc);
@@ -206,6 +238,7 @@ run_pipeline (
   }
 
   bus = gst_element_get_bus (pipeline);
+  start_us = g_get_monotonic_time ();
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   while (!done) {
     GstMessage *msg = gst_bus_timed_pop (bus, GST_CLOCK_TIME_NONE);
@@ -248,12 +281,15 @@ run_pipeline (
   /* After EOS every sink has rendered its last buffer, so no handoff runs
    * any more; the elements still hold their engine and device, which the
    * stats name. */
+  end_us = g_get_monotonic_time ();
   if (ret != RUN_INFER_UNAVAILABLE) {
     for (i = 0; states && i < n_states; i++)
       g_print ("source %u: %" G_GUINT64_FORMAT
                " results, last top-1 class %d\n",
           i, states[i].results, states[i].last_class);
     print_final_stats (GST_BIN (pipeline));
+    if (states && ret == RUN_OK)
+      print_rate (states, n_states, start_us, end_us);
   }
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (bus);

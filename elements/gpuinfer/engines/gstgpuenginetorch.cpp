@@ -35,6 +35,12 @@ struct EngineTorch
   c10::Device *device;
   gboolean inputs_described;
   int threads; /* intra-op threads, resolved (never 0) */
+  /* frozen and optimised at load: forward passes then run with the graph
+   * executor's own optimisation off (a thread-local switch), which would
+   * otherwise profile and re-specialise the graph for every new batch
+   * size (a partial batch, an adaptive target), taking seconds each time
+   * and falling back to an unoptimised plan after a few */
+  bool optimized;
 };
 
 /* The intra-op thread count last applied on this thread. ATen's OpenMP
@@ -287,6 +293,7 @@ torch_open_impl (EngineTorch *self, GError **error)
     try {
       torch::jit::Module frozen = torch::jit::freeze (*self->module);
       *self->module = torch::jit::optimize_for_inference (frozen);
+      self->optimized = true;
     } catch (const std::exception &e) {
       engine->warning = g_strdup_printf (
           "model '%s' runs unoptimised: it cannot be frozen and optimised "
@@ -503,6 +510,7 @@ warm_up (EngineTorch *self, const GstGpuTensorInfo *inputs)
   engine->warmup_time = 0;
   try {
     c10::InferenceMode guard;
+    torch::jit::GraphOptimizerEnabledGuard executor_guard (!self->optimized);
     std::vector<c10::IValue> args = zero_inputs (self, inputs, batch);
 
     for (int i = 0; i < 2; i++)
@@ -553,6 +561,7 @@ torch_run_impl (EngineTorch *self, guint n, const GstGpuEngineTensor *inputs,
 
   try {
     c10::InferenceMode guard;
+    torch::jit::GraphOptimizerEnabledGuard executor_guard (!self->optimized);
     result = self->module->forward (args);
   } catch (const std::exception &e) {
     g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_RUN,
