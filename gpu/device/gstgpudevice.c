@@ -215,6 +215,49 @@ gst_gpu_device_get_memory_info (
   return TRUE;
 }
 
+static gboolean
+ops_push (GstObject *device)
+{
+  return gst_gpu_device_push (GST_GPU_DEVICE (device));
+}
+
+static void
+ops_pop (GstObject *device)
+{
+  gst_gpu_device_pop (GST_GPU_DEVICE (device));
+}
+
+static gpointer
+ops_get_stream (GstObject *device)
+{
+  return gst_gpu_device_get_stream (GST_GPU_DEVICE (device));
+}
+
+static const gchar *
+ops_get_name (GstObject *device)
+{
+  return gst_gpu_device_get_name (GST_GPU_DEVICE (device));
+}
+
+/* What tensor memory needs from a device. */
+static const GstGpuTensorDeviceOps tensor_device_ops = {
+  ops_push,
+  ops_pop,
+  ops_get_stream,
+  ops_get_name,
+};
+
+GstAllocator *
+gst_gpu_tensor_allocator_new (GstGpuDevice *device)
+{
+  g_return_val_if_fail (GST_IS_GPU_DEVICE (device), NULL);
+
+  if (!device->is_cuda)
+    return NULL;
+  return gst_gpu_tensor_allocator_new_for_device (
+      GST_OBJECT (device), &tensor_device_ops);
+}
+
 /**
  * gst_gpu_device_get_allocator:
  *

@@ -95,6 +95,19 @@ const gchar *gst_gpu_device_get_caps_feature (GstGpuDevice *device);
 void gst_gpu_device_get_allocation_params (
     GstGpuDevice *device, GstAllocationParams *params);
 
+/**
+ * gst_gpu_tensor_allocator_new:
+ * @device: a CUDA #GstGpuDevice
+ *
+ * Memory from the allocator keeps @device alive. Prefer
+ * gst_gpu_device_get_allocator(), which shares one allocator per device.
+ *
+ * Returns: (transfer full) (nullable): a new GstGpuTensorAllocator
+ * (gstgputensormemory.h), NULL when @device is not a CUDA device (or the
+ * build has no CUDA).
+ */
+GstAllocator *gst_gpu_tensor_allocator_new (GstGpuDevice *device);
+
 /* Returns: (transfer full): a CPU device not tied to any element (tests,
  * benchmarks, tools). */
 GstGpuDevice *gst_gpu_device_new_cpu (void);

@@ -24,7 +24,8 @@ struct _GstGpuTensorAllocator
 {
   GstAllocator parent;
 
-  GstGpuDevice *device;
+  GstObject *device; /* the GstGpuDevice, reached through ops only */
+  const GstGpuTensorDeviceOps *ops;
 };
 
 G_DEFINE_TYPE_WITH_CODE (GstGpuTensorAllocator, gst_gpu_tensor_allocator,
@@ -62,18 +63,18 @@ gst_gpu_tensor_memory_new (GstGpuTensorAllocator *self, GstMemoryFlags flags,
         align + 1);
   }
 
-  if (!gst_gpu_device_push (self->device)) {
+  if (!self->ops->push (self->device)) {
     GST_ERROR_OBJECT (self, "cannot make the CUDA context current");
     goto out;
   }
 
   if (!GST_GPU_CU_CHECK (CuMemAlloc (&dptr, maxsize))) {
     GST_ERROR_OBJECT (self, "cannot allocate %" G_GSIZE_FORMAT " bytes on %s",
-        maxsize, gst_gpu_device_get_name (self->device));
+        maxsize, self->ops->get_name (self->device));
     goto out_pop;
   }
 
-  stream = gst_gpu_device_get_stream (self->device);
+  stream = self->ops->get_stream (self->device);
   ok = TRUE;
   if (offset > 0 && (flags & GST_MEMORY_FLAG_ZERO_PREFIXED))
     ok &= GST_GPU_CU_CHECK (GstGpuCuMemsetD8Async (dptr, 0, offset, stream));
@@ -93,7 +94,7 @@ gst_gpu_tensor_memory_new (GstGpuTensorAllocator *self, GstMemoryFlags flags,
   g_mutex_init (&mem->lock);
 
 out_pop:
-  gst_gpu_device_pop (self->device);
+  self->ops->pop (self->device);
 out:
   return mem;
 }
@@ -127,11 +128,11 @@ gst_gpu_tensor_allocator_free (GstAllocator *allocator, GstMemory *memory)
   if (memory->parent)
     goto out;
 
-  if (gst_gpu_device_push (self->device)) {
+  if (self->ops->push (self->device)) {
     if (mem->staging)
       GST_GPU_CU_CHECK (CuMemFreeHost (mem->staging));
     GST_GPU_CU_CHECK (CuMemFree (mem->dptr));
-    gst_gpu_device_pop (self->device);
+    self->ops->pop (self->device);
   } else {
     GST_ERROR_OBJECT (self,
         "cannot make the CUDA context current: leaking "
@@ -159,9 +160,9 @@ gst_gpu_tensor_memory_download (
     GstGpuTensorAllocator *self, GstGpuTensorMemory *mem)
 {
   gboolean ret = FALSE;
-  CUstream stream = gst_gpu_device_get_stream (self->device);
+  CUstream stream = self->ops->get_stream (self->device);
 
-  if (!gst_gpu_device_push (self->device))
+  if (!self->ops->push (self->device))
     goto out;
 
   if (!mem->staging
@@ -184,7 +185,7 @@ gst_gpu_tensor_memory_download (
   ret = TRUE;
 
 out_pop:
-  gst_gpu_device_pop (self->device);
+  self->ops->pop (self->device);
 out:
   return ret;
 }
@@ -195,16 +196,16 @@ gst_gpu_tensor_memory_upload (
     GstGpuTensorAllocator *self, GstGpuTensorMemory *mem)
 {
   gboolean ret = FALSE;
-  CUstream stream = gst_gpu_device_get_stream (self->device);
+  CUstream stream = self->ops->get_stream (self->device);
 
-  if (!gst_gpu_device_push (self->device))
+  if (!self->ops->push (self->device))
     goto out;
 
   ret = GST_GPU_CU_CHECK (GstGpuCuMemcpyHtoDAsync (
             mem->dptr, mem->staging, mem->mem.maxsize, stream))
         && GST_GPU_CU_CHECK (CuStreamSynchronize (stream));
 
-  gst_gpu_device_pop (self->device);
+  self->ops->pop (self->device);
 out:
   return ret;
 }
@@ -253,7 +254,7 @@ gst_gpu_tensor_memory_unmap (GstMemory *memory, GstMapInfo *info)
       GST_ERROR_OBJECT (self,
           "uploading %" G_GSIZE_FORMAT " bytes to %s "
           "failed: device contents are stale",
-          mem->mem.maxsize, gst_gpu_device_get_name (self->device));
+          mem->mem.maxsize, self->ops->get_name (self->device));
     }
   }
   g_mutex_unlock (&mem->lock);
@@ -280,13 +281,13 @@ gst_gpu_tensor_memory_copy (GstMemory *memory, gssize offset, gssize size)
   if (!copy)
     goto out;
 
-  stream = gst_gpu_device_get_stream (self->device);
-  if (!gst_gpu_device_push (self->device))
+  stream = self->ops->get_stream (self->device);
+  if (!self->ops->push (self->device))
     goto out_unref;
   ok = GST_GPU_CU_CHECK (GstGpuCuMemcpyDtoDAsync (
            copy->dptr, src->dptr + memory->offset + offset, size, stream))
        && GST_GPU_CU_CHECK (CuStreamSynchronize (stream));
-  gst_gpu_device_pop (self->device);
+  self->ops->pop (self->device);
   if (ok)
     goto out;
 
@@ -384,20 +385,18 @@ gst_gpu_tensor_allocator_init (GstGpuTensorAllocator *self)
 }
 
 GstAllocator *
-gst_gpu_tensor_allocator_new (GstGpuDevice *device)
+gst_gpu_tensor_allocator_new_for_device (
+    GstObject *device, const GstGpuTensorDeviceOps *ops)
 {
-  GstGpuTensorAllocator *self = NULL;
+  GstGpuTensorAllocator *self;
 
-  g_return_val_if_fail (GST_IS_GPU_DEVICE (device), NULL);
-
-  if (!gst_gpu_device_is_cuda (device))
-    goto out;
+  g_return_val_if_fail (GST_IS_OBJECT (device), NULL);
+  g_return_val_if_fail (ops != NULL, NULL);
 
   self = g_object_new (GST_TYPE_GPU_TENSOR_ALLOCATOR, NULL);
   gst_object_ref_sink (self);
   self->device = gst_object_ref (device);
-
-out:
+  self->ops = ops;
   return (GstAllocator *)self;
 }
 
@@ -411,10 +410,7 @@ gst_is_gpu_tensor_memory (GstMemory *mem)
 GstGpuDevice *
 gst_gpu_tensor_memory_get_device (GstMemory *mem)
 {
-  GstGpuDevice *ret = NULL;
-
-  if (gst_is_gpu_tensor_memory (mem))
-    ret = GST_GPU_TENSOR_ALLOCATOR (mem->allocator)->device;
-
-  return ret;
+  if (!gst_is_gpu_tensor_memory (mem))
+    return NULL;
+  return (GstGpuDevice *)GST_GPU_TENSOR_ALLOCATOR (mem->allocator)->device;
 }

@@ -32,16 +32,30 @@ G_DECLARE_FINAL_TYPE (GstGpuTensorAllocator, gst_gpu_tensor_allocator, GST,
     GPU_TENSOR_ALLOCATOR, GstAllocator);
 
 /**
- * gst_gpu_tensor_allocator_new:
- * @device: a CUDA #GstGpuDevice
+ * GstGpuTensorDeviceOps:
+ * @push: makes the device's CUDA context current on the calling thread
+ * @pop: undoes @push
+ * @get_stream: the device's CUstream, on which copies are queued
+ * @get_name: the device's name, for log messages
  *
- * Memory from the allocator keeps @device alive. Prefer
- * gst_gpu_device_get_allocator(), which shares one allocator per device.
- *
- * Returns: (transfer full) (nullable): a new allocator, NULL when @device is
- * not a CUDA device (or the build has no CUDA).
+ * What the allocator needs from the device its memory lives on. The device
+ * layer hands its own to gst_gpu_tensor_allocator_new_for_device() (see
+ * gst_gpu_tensor_allocator_new() in gstgpudevice.h), so tensor memory calls
+ * nothing of GstGpuDevice itself.
  */
-GstAllocator *gst_gpu_tensor_allocator_new (GstGpuDevice *device);
+typedef struct
+{
+  gboolean (*push) (GstObject *device);
+  void (*pop) (GstObject *device);
+  gpointer (*get_stream) (GstObject *device);
+  const gchar *(*get_name) (GstObject *device);
+} GstGpuTensorDeviceOps;
+
+/* Returns: (transfer full): an allocator of memory on @device (a CUDA
+ * GstGpuDevice, kept alive by the memory), reached through @ops (static,
+ * never freed). */
+GstAllocator *gst_gpu_tensor_allocator_new_for_device (
+    GstObject *device, const GstGpuTensorDeviceOps *ops);
 
 /**
  * gst_is_gpu_tensor_memory:
