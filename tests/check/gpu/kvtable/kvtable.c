@@ -3,100 +3,18 @@
  *
  * Tests of the KV table core (CPU path): a property test against a
  * GHashTable model, eviction order, ttl with an injected clock, per-item
- * failure, concurrent use from 4 threads, lock-free finds racing with
- * writers, bad configurations, and the probe header the CUDA kernels
- * share.
+ * failure, bad configurations, and the probe header the CUDA kernels
+ * share. Threads racing on one table are in kvtableconcurrency.c.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
-#include <gst/check/gstcheck.h>
 #include <string.h>
 
-#include "gpu/kvtable/gstgpukvtable.h"
-
-/* --- helpers ------------------------------------------------------------- */
+#include "tests/check/gpu/kvtable/kvtablecheck.h"
 
 #define MODEL_VALUE_SIZE 16
-
-/* Key number @id as a table key: odd ids are content keys (XXH3-128 of the
- * id's bytes), even ids integer keys, so both kinds are exercised. */
-static GstGpuKvKey
-key_for_id (guint64 id)
-{
-  if (id & 1)
-    return gst_gpu_kv_key_from_content (&id, sizeof (id));
-  return gst_gpu_kv_key_from_uint64 (id);
-}
-
-/* A value that names its key and a version, so a value stored for another
- * key or an older version is detected. */
-static void
-value_for (guint8 *out, guint value_size, guint64 id, guint64 version)
-{
-  guint64 words[2] = { id, version };
-  guint i;
-
-  for (i = 0; i < value_size; i++)
-    out[i] = ((const guint8 *)words)[i % sizeof (words)] ^ (guint8)(i / 16);
-}
-
-static GstGpuKvTable *
-make_table (guint64 capacity, guint value_size, GstGpuKvEviction eviction)
-{
-  GstGpuKvTableConfig config;
-  GstGpuKvTable *table;
-  GError *err = NULL;
-
-  gst_gpu_kv_table_config_init (&config);
-  config.capacity = capacity;
-  config.value_size = value_size;
-  config.eviction = eviction;
-  table = gst_gpu_kv_table_new (&config, &err);
-  fail_unless (table != NULL, "table: %s", err ? err->message : "?");
-  return table;
-}
-
-static void
-insert_ids (GstGpuKvTable *table, guint64 first, guint n)
-{
-  guint vs = gst_gpu_kv_table_get_value_size (table);
-  GstGpuKvKey *keys = g_new (GstGpuKvKey, n);
-  guint8 *values = g_malloc (n * vs);
-  guint i;
-
-  for (i = 0; i < n; i++) {
-    keys[i] = key_for_id (first + i);
-    value_for (values + i * vs, vs, first + i, 0);
-  }
-  fail_unless_equals_int (
-      gst_gpu_kv_table_insert_or_assign (table, keys, n, values, NULL), n);
-  g_free (keys);
-  g_free (values);
-}
-
-static gboolean
-has_id (GstGpuKvTable *table, guint64 id)
-{
-  GstGpuKvKey key = key_for_id (id);
-  guint8 found = 0xaa;
-
-  gst_gpu_kv_table_contains (table, &key, 1, &found);
-  fail_unless (found == 0 || found == 1);
-  return found;
-}
-
-static void
-touch_id (GstGpuKvTable *table, guint64 id)
-{
-  GstGpuKvKey key = key_for_id (id);
-
-  fail_unless_equals_int (
-      gst_gpu_kv_table_find (table, &key, 1, NULL, NULL, NULL, NULL), 1);
-}
-
-/* --- property tests ------------------------------------------------------ */
 
 #define PROP_OPS 200000
 #define PROP_KEYSPACE 20000
@@ -660,265 +578,6 @@ GST_START_TEST (test_stats_structure_has_counters)
 
 GST_END_TEST;
 
-/* --- concurrency ---------------------------------------------------------- */
-
-#define CONC_THREADS 4
-#define CONC_PER_THREAD 40000
-#define CONC_BATCH 32
-#define CONC_VALUE_SIZE 32
-
-typedef struct
-{
-  GstGpuKvTable *table;
-  guint index;
-  gint *inserted; /* per thread, atomic: ids written so far */
-  gint failures;
-} ConcThread;
-
-static gpointer
-conc_thread (gpointer data)
-{
-  ConcThread *ct = data;
-  GRand *rand = g_rand_new_with_seed (ct->index + 1);
-  GstGpuKvKey keys[CONC_BATCH];
-  guint8 values[CONC_BATCH * CONC_VALUE_SIZE], found[CONC_BATCH];
-  guint8 expect[CONC_VALUE_SIZE];
-  guint64 ids[CONC_BATCH];
-  guint done, i;
-
-  for (done = 0; done < CONC_PER_THREAD; done += CONC_BATCH) {
-    guint64 base = (guint64)ct->index * CONC_PER_THREAD + done;
-
-    for (i = 0; i < CONC_BATCH; i++) {
-      keys[i] = key_for_id (base + i);
-      value_for (values + i * CONC_VALUE_SIZE, CONC_VALUE_SIZE, base + i, 0);
-    }
-    if (gst_gpu_kv_table_insert_or_assign (
-            ct->table, keys, CONC_BATCH, values, NULL)
-        != CONC_BATCH)
-      ct->failures++;
-    g_atomic_int_set (&ct->inserted[ct->index], done + CONC_BATCH);
-
-    /* read ids other threads have already published: each must be there
-     * with its own value */
-    for (i = 0; i < CONC_BATCH; i++) {
-      guint t = g_rand_int_range (rand, 0, CONC_THREADS);
-      gint n = g_atomic_int_get (&ct->inserted[t]);
-
-      ids[i] = (guint64)t * CONC_PER_THREAD
-               + (n > 0 ? g_rand_int_range (rand, 0, n) : 0);
-      keys[i] = key_for_id (ids[i]);
-      if (n == 0)
-        ids[i] = G_MAXUINT64;
-    }
-    gst_gpu_kv_table_find (
-        ct->table, keys, CONC_BATCH, values, found, NULL, NULL);
-    for (i = 0; i < CONC_BATCH; i++) {
-      if (ids[i] == G_MAXUINT64)
-        continue;
-      value_for (expect, CONC_VALUE_SIZE, ids[i], 0);
-      if (!found[i]
-          || memcmp (values + i * CONC_VALUE_SIZE, expect, CONC_VALUE_SIZE)
-                 != 0)
-        ct->failures++;
-    }
-  }
-  g_rand_free (rand);
-  return NULL;
-}
-
-GST_START_TEST (test_concurrent_find_insert_keeps_every_value)
-{
-  GstGpuKvTable *table = make_table (8 * CONC_THREADS * CONC_PER_THREAD,
-      CONC_VALUE_SIZE, GST_GPU_KV_EVICTION_NONE);
-  ConcThread ct[CONC_THREADS];
-  GThread *threads[CONC_THREADS];
-  gint inserted[CONC_THREADS] = {
-    0,
-  };
-  guint8 value[CONC_VALUE_SIZE], expect[CONC_VALUE_SIZE], found;
-  GstGpuKvStats stats;
-  guint i;
-  guint64 id;
-
-  for (i = 0; i < CONC_THREADS; i++) {
-    ct[i].table = table;
-    ct[i].index = i;
-    ct[i].inserted = inserted;
-    ct[i].failures = 0;
-    threads[i] = g_thread_new ("kv-conc", conc_thread, &ct[i]);
-  }
-  for (i = 0; i < CONC_THREADS; i++) {
-    g_thread_join (threads[i]);
-    fail_unless_equals_int (ct[i].failures, 0);
-  }
-
-  for (id = 0; id < CONC_THREADS * CONC_PER_THREAD; id++) {
-    GstGpuKvKey key = key_for_id (id);
-
-    gst_gpu_kv_table_find (table, &key, 1, value, &found, NULL, NULL);
-    fail_unless (found, "id %" G_GUINT64_FORMAT " lost", id);
-    value_for (expect, CONC_VALUE_SIZE, id, 0);
-    fail_unless (memcmp (value, expect, CONC_VALUE_SIZE) == 0,
-        "id %" G_GUINT64_FORMAT " corrupted", id);
-  }
-  gst_gpu_kv_table_get_stats (table, &stats);
-  fail_unless_equals_uint64 (stats.entries, CONC_THREADS * CONC_PER_THREAD);
-  fail_unless_equals_uint64 (stats.inserts, CONC_THREADS * CONC_PER_THREAD);
-  gst_gpu_kv_table_unref (table);
-}
-
-GST_END_TEST;
-
-/* Readers find a few hot keys without the lock while writers keep
- * overwriting them and one thread erases and re-inserts them, so slots
- * change keys under the readers. Every byte of a value written for key k
- * equals the write's counter, and counters of key k are k modulo
- * TORN_KEYS: a torn value (mixed bytes) or a value of another key shows. */
-#define TORN_KEYS 8
-#define TORN_WRITERS 2
-#define TORN_READERS 2
-/* each reader reads at least TORN_READS values and goes on until the
- * writers have made TORN_WRITES rounds between them, so both overlap
- * however the threads are scheduled */
-#define TORN_READS 100000
-#define TORN_WRITES 20000
-/* not a multiple of 8, so the value copy's unaligned head and tail run
- * too; long, so a reader often overlaps a write */
-#define TORN_VALUE_SIZE 500
-
-typedef struct
-{
-  GstGpuKvTable *table;
-  guint index;
-  gint *stop;       /* atomic */
-  gint *rounds;     /* atomic: writer rounds so far */
-  gint torn;        /* readers: values with mixed bytes or of another key */
-  guint hits;       /* readers: values read */
-  guint8 seen[256]; /* readers: counters seen */
-} TornThread;
-
-static void
-torn_keys (GstGpuKvKey *keys)
-{
-  guint k;
-
-  for (k = 0; k < TORN_KEYS; k++)
-    keys[k] = key_for_id (k);
-}
-
-static gpointer
-torn_writer (gpointer data)
-{
-  TornThread *tt = data;
-  GstGpuKvKey keys[TORN_KEYS];
-  guint8 values[TORN_KEYS * TORN_VALUE_SIZE];
-  guint round = tt->index, k;
-
-  torn_keys (keys);
-  while (!g_atomic_int_get (tt->stop)) {
-    for (k = 0; k < TORN_KEYS; k++)
-      memset (values + k * TORN_VALUE_SIZE, (round * TORN_KEYS + k) & 0xff,
-          TORN_VALUE_SIZE);
-    if (tt->index == TORN_WRITERS) {
-      /* the eraser: empties the slots, then refills them in reverse order
-       * so keys land in slots other keys held before */
-      gst_gpu_kv_table_erase (tt->table, keys, TORN_KEYS, NULL);
-      for (k = TORN_KEYS; k-- > 0;)
-        gst_gpu_kv_table_insert_or_assign (
-            tt->table, &keys[k], 1, values + k * TORN_VALUE_SIZE, NULL);
-    } else {
-      gst_gpu_kv_table_insert_or_assign (
-          tt->table, keys, TORN_KEYS, values, NULL);
-    }
-    round += TORN_WRITERS + 1;
-    g_atomic_int_inc (tt->rounds);
-  }
-  return NULL;
-}
-
-static gpointer
-torn_reader (gpointer data)
-{
-  TornThread *tt = data;
-  GstGpuKvKey keys[TORN_KEYS];
-  guint8 values[TORN_KEYS * TORN_VALUE_SIZE], found[TORN_KEYS];
-  guint n, k, i;
-
-  torn_keys (keys);
-  for (n = 0; n < TORN_READS || g_atomic_int_get (tt->rounds) < TORN_WRITES;
-       n += TORN_KEYS) {
-    memset (values, 0xee, sizeof (values));
-    gst_gpu_kv_table_find (
-        tt->table, keys, TORN_KEYS, values, found, NULL, NULL);
-    for (k = 0; k < TORN_KEYS; k++) {
-      const guint8 *v = values + k * TORN_VALUE_SIZE;
-
-      if (!found[k]) {
-        /* a miss (the eraser was between erase and insert) leaves the
-         * caller's bytes alone */
-        if (v[0] != 0xee)
-          tt->torn++;
-        continue;
-      }
-      tt->hits++;
-      tt->seen[v[0]] = 1;
-      if (v[0] % TORN_KEYS != k)
-        tt->torn++;
-      for (i = 1; i < TORN_VALUE_SIZE; i++) {
-        if (v[i] != v[0]) {
-          tt->torn++;
-          break;
-        }
-      }
-    }
-  }
-  return NULL;
-}
-
-GST_START_TEST (test_concurrent_finds_never_see_torn_values)
-{
-  GstGpuKvTable *table
-      = make_table (256, TORN_VALUE_SIZE, GST_GPU_KV_EVICTION_LRU);
-  TornThread writers[TORN_WRITERS + 1], readers[TORN_READERS];
-  GThread *writer_threads[TORN_WRITERS + 1], *reader_threads[TORN_READERS];
-  gint stop = 0, rounds = 0;
-  guint i, c, distinct = 0;
-
-  memset (writers, 0, sizeof (writers));
-  memset (readers, 0, sizeof (readers));
-  for (i = 0; i <= TORN_WRITERS; i++) {
-    writers[i].table = table;
-    writers[i].index = i;
-    writers[i].stop = &stop;
-    writers[i].rounds = &rounds;
-    writer_threads[i] = g_thread_new ("kv-torn-w", torn_writer, &writers[i]);
-  }
-  for (i = 0; i < TORN_READERS; i++) {
-    readers[i].table = table;
-    readers[i].index = i;
-    readers[i].rounds = &rounds;
-    reader_threads[i] = g_thread_new ("kv-torn-r", torn_reader, &readers[i]);
-  }
-  for (i = 0; i < TORN_READERS; i++)
-    g_thread_join (reader_threads[i]);
-  g_atomic_int_set (&stop, 1);
-  for (i = 0; i <= TORN_WRITERS; i++)
-    g_thread_join (writer_threads[i]);
-
-  for (i = 0; i < TORN_READERS; i++) {
-    fail_unless_equals_int (readers[i].torn, 0);
-    fail_unless (readers[i].hits > 0, "reader %u found nothing", i);
-    for (c = 0; c < 256; c++)
-      distinct += readers[i].seen[c];
-  }
-  /* the readers really ran while the values changed */
-  fail_unless (distinct > TORN_KEYS, "only %u distinct values seen", distinct);
-  gst_gpu_kv_table_unref (table);
-}
-
-GST_END_TEST;
-
 /* --- configuration errors ------------------------------------------------- */
 
 static void
@@ -941,23 +600,27 @@ check_new_fails (guint64 capacity, guint64 max_bytes, guint value_size,
   g_error_free (err);
 }
 
-GST_START_TEST (test_new_rejects_zero_capacity)
+/* Configurations gst_gpu_kv_table_new () refuses, and the word its error
+ * names. */
+typedef struct
 {
-  check_new_fails (0, 0, 64, "capacity");
-}
+  guint64 capacity, max_bytes;
+  guint value_size;
+  const gchar *word;
+} BadConfig;
 
-GST_END_TEST;
+static const BadConfig bad_configs[] = {
+  { 0, 0, 64, "capacity" },
+  { 1024, 0, 0, "value-size" },
+  /* max-bytes below one bucket */
+  { 0, 100, 64, "max-bytes" },
+};
 
-GST_START_TEST (test_new_rejects_zero_value_size)
+GST_START_TEST (test_new_rejects_bad_config)
 {
-  check_new_fails (1024, 0, 0, "value-size");
-}
+  const BadConfig *c = &bad_configs[__i__];
 
-GST_END_TEST;
-
-GST_START_TEST (test_new_rejects_max_bytes_below_one_bucket)
-{
-  check_new_fails (0, 100, 64, "max-bytes");
+  check_new_fails (c->capacity, c->max_bytes, c->value_size, c->word);
 }
 
 GST_END_TEST;
@@ -1090,11 +753,8 @@ kvtable_suite (void)
   tcase_add_test (tc, test_find_or_insert_keeps_existing_value);
   tcase_add_test (tc, test_erase_and_clear_remove_entries);
   tcase_add_test (tc, test_stats_structure_has_counters);
-  tcase_add_test (tc, test_concurrent_find_insert_keeps_every_value);
-  tcase_add_test (tc, test_concurrent_finds_never_see_torn_values);
-  tcase_add_test (tc, test_new_rejects_zero_capacity);
-  tcase_add_test (tc, test_new_rejects_zero_value_size);
-  tcase_add_test (tc, test_new_rejects_max_bytes_below_one_bucket);
+  tcase_add_loop_test (
+      tc, test_new_rejects_bad_config, 0, G_N_ELEMENTS (bad_configs));
   tcase_add_test (tc, test_max_bytes_bounds_table_size);
   tcase_add_test (tc, test_content_keys_are_stable_and_distinct);
   tcase_add_test (tc, test_locate_stays_in_group);
