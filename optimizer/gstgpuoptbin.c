@@ -288,6 +288,223 @@ gst_gpu_opt_bin_init (GstGpuOptBin *self)
 }
 
 static void
+gst_gpu_opt_bin_dispose (GObject *object)
+{
+  GstGpuOptBin *self = GST_GPU_OPT_BIN (object);
+
+  if (self->profiler != NULL) {
+    gst_gpu_opt_profiler_stop (self->profiler, NULL);
+    self->profiler = NULL;
+  }
+  g_clear_pointer (&self->plan, gst_gpu_opt_plan_free);
+  g_clear_pointer (&self->description_pads, g_list_free);
+  self->description_bin = NULL;
+  G_OBJECT_CLASS (parent_class)->dispose (object);
+}
+
+static void
+gst_gpu_opt_bin_finalize (GObject *object)
+{
+  GstGpuOptBin *self = GST_GPU_OPT_BIN (object);
+
+  gst_gpu_opt_config_clear (&self->cfg);
+  g_free (self->description);
+  g_clear_error (&self->description_error);
+  g_clear_pointer (&self->last_profile, gst_structure_free);
+  g_hash_table_unref (self->profile_results);
+  g_mutex_clear (&self->plan_lock);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+/* Streaming thread that posted STREAM_STATUS ENTER; takes the object lock,
+ * then plan_lock. */
+static void
+thread_enter (GstGpuOptBin *self, GstElement *owner)
+{
+  GstGpuOptApplied applied;
+  GstGpuOptClass cls;
+  gboolean enabled, log_decisions;
+  gint rt_priority;
+
+  GST_OBJECT_LOCK (self);
+  enabled = self->cfg.enable_priorities;
+  log_decisions = self->log_decisions;
+  rt_priority = self->cfg.realtime_priority;
+  GST_OBJECT_UNLOCK (self);
+  if (!enabled)
+    return;
+
+  g_mutex_lock (&self->plan_lock);
+  if (self->plan == NULL) {
+    g_mutex_unlock (&self->plan_lock);
+    return;
+  }
+  cls = gst_gpu_opt_plan_thread_class (self->plan, owner);
+  gst_gpu_opt_priority_enter (cls, rt_priority, &applied);
+  gst_gpu_opt_plan_thread_applied (self->plan, owner, cls, &applied);
+  g_mutex_unlock (&self->plan_lock);
+
+  GST_INFO_OBJECT (self, "thread of %s: class %s, applied %s %d",
+      GST_OBJECT_NAME (owner), gst_gpu_opt_class_name (cls), applied.how,
+      applied.value);
+  if (log_decisions)
+    g_message ("%s: thread of %s: class %s, applied %s %d (%s)",
+        GST_OBJECT_NAME (self), GST_OBJECT_NAME (owner),
+        gst_gpu_opt_class_name (cls), applied.how, applied.value,
+        applied.error ? g_strerror (applied.error) : "ok");
+
+  if (g_str_equal (applied.how, "failed")
+      && g_atomic_int_compare_and_exchange (&self->warned, 0, 1)) {
+    GST_WARNING_OBJECT (self,
+        "could not raise the priority of the thread "
+        "of %s to %s (%s); carrying on at the default priority. Realtime "
+        "scheduling needs CAP_SYS_NICE or RLIMIT_RTPRIO, negative nice "
+        "CAP_SYS_NICE or RLIMIT_NICE.",
+        GST_OBJECT_NAME (owner), gst_gpu_opt_class_name (cls),
+        g_strerror (applied.error));
+  } else if (cls == GST_GPU_OPT_CLASS_REALTIME
+             && g_str_equal (applied.how, "nice") && rt_priority > 0
+             && g_atomic_int_compare_and_exchange (
+                 &self->warned_fallback, 0, 1)) {
+    GST_WARNING_OBJECT (self,
+        "SCHED_FIFO refused (%s): realtime threads "
+        "use nice %d instead",
+        g_strerror (applied.error), applied.value);
+  }
+}
+
+/* Streaming thread (STREAM_STATUS ENTER/LEAVE and every other child
+ * message); no lock. */
+static void
+gst_gpu_opt_bin_handle_message (GstBin *bin, GstMessage *message)
+{
+  GstGpuOptBin *self = GST_GPU_OPT_BIN (bin);
+
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_STREAM_STATUS) {
+    GstStreamStatusType type;
+    GstElement *owner = NULL;
+
+    gst_message_parse_stream_status (message, &type, &owner);
+    if (type == GST_STREAM_STATUS_TYPE_ENTER && owner != NULL)
+      thread_enter (self, owner);
+    else if (type == GST_STREAM_STATUS_TYPE_LEAVE)
+      gst_gpu_opt_priority_leave ();
+  }
+  GST_BIN_CLASS (parent_class)->handle_message (bin, message);
+}
+
+/* Application thread (READY→PAUSED, children still in READY). */
+static void
+plan_and_apply (GstGpuOptBin *self)
+{
+  GstGpuOptConfig cfg;
+  GstGpuOptPlan *plan, *old;
+  gboolean log_decisions;
+  GstClockTime interval;
+  guint i, removed = 0;
+
+  GST_OBJECT_LOCK (self);
+  gst_gpu_opt_config_copy (&cfg, &self->cfg);
+  log_decisions = self->log_decisions;
+  interval = self->profile_interval;
+  GST_OBJECT_UNLOCK (self);
+
+  plan = gst_gpu_opt_plan_compute (
+      GST_BIN (self), &cfg, self->profile_results, ++self->generation);
+  if (cfg.enable_fusion)
+    removed = gst_gpu_opt_fusion_apply (plan);
+  if (cfg.enable_priorities)
+    gst_gpu_opt_plan_apply_queue_sizes (plan);
+  GST_INFO_OBJECT (self, "plan %u: %u threads, %u queues removed",
+      plan->generation, plan->graph->domains->len, removed);
+  if (log_decisions) {
+    for (i = 0; i < plan->decisions->len; i++)
+      g_message ("%s: %s", GST_OBJECT_NAME (self),
+          (gchar *)g_ptr_array_index (plan->decisions, i));
+  }
+  if (cfg.enable_profiling)
+    self->profiler = gst_gpu_opt_profiler_start (
+        GST_ELEMENT (self), plan->graph, interval);
+
+  g_mutex_lock (&self->plan_lock);
+  old = self->plan;
+  self->plan = plan;
+  g_mutex_unlock (&self->plan_lock);
+  gst_gpu_opt_plan_free (old);
+  gst_gpu_opt_config_clear (&cfg);
+
+  gst_element_post_message (
+      GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
+                              gst_gpu_opt_plan_to_structure (plan)));
+}
+
+/* Application thread (PAUSED→READY after the children stopped, or a failed
+ * READY→PAUSED): the graph goes back to what the user built. */
+static void
+undo_plan (GstGpuOptBin *self)
+{
+  GstGpuOptProfiler *profiler = self->profiler;
+
+  if (profiler != NULL) {
+    GstStructure *report = gst_gpu_opt_profiler_report (profiler);
+
+    g_mutex_lock (&self->plan_lock);
+    self->profiler = NULL;
+    if (self->last_profile)
+      gst_structure_free (self->last_profile);
+    self->last_profile = report;
+    g_mutex_unlock (&self->plan_lock);
+    gst_gpu_opt_profiler_stop (profiler, self->profile_results);
+  }
+  if (self->plan != NULL) {
+    gst_gpu_opt_fusion_restore (self->plan);
+    gst_gpu_opt_plan_restore_queue_sizes (self->plan);
+  }
+}
+
+/* Application thread; no lock held while chaining up. */
+static GstStateChangeReturn
+gst_gpu_opt_bin_change_state (GstElement *element, GstStateChange transition)
+{
+  GstGpuOptBin *self = GST_GPU_OPT_BIN (element);
+  GstStateChangeReturn ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      if (self->description_error != NULL)
+        goto bad_description;
+      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      plan_and_apply (self);
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+
+  switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      if (ret == GST_STATE_CHANGE_FAILURE)
+        undo_plan (self);
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      undo_plan (self);
+      break;
+    default:
+      break;
+  }
+  return ret;
+
+bad_description:
+  GST_ELEMENT_ERROR (self, CORE, FAILED,
+      ("Could not parse the description property: %s",
+          self->description_error->message),
+      ("description: %s", self->description));
+  return GST_STATE_CHANGE_FAILURE;
+}
+
+static void
 remove_description (GstGpuOptBin *self)
 {
   GList *l;
@@ -484,221 +701,4 @@ gst_gpu_opt_bin_get_property (
       break;
   }
   GST_OBJECT_UNLOCK (self);
-}
-
-/* Application thread (READY→PAUSED, children still in READY). */
-static void
-plan_and_apply (GstGpuOptBin *self)
-{
-  GstGpuOptConfig cfg;
-  GstGpuOptPlan *plan, *old;
-  gboolean log_decisions;
-  GstClockTime interval;
-  guint i, removed = 0;
-
-  GST_OBJECT_LOCK (self);
-  gst_gpu_opt_config_copy (&cfg, &self->cfg);
-  log_decisions = self->log_decisions;
-  interval = self->profile_interval;
-  GST_OBJECT_UNLOCK (self);
-
-  plan = gst_gpu_opt_plan_compute (
-      GST_BIN (self), &cfg, self->profile_results, ++self->generation);
-  if (cfg.enable_fusion)
-    removed = gst_gpu_opt_fusion_apply (plan);
-  if (cfg.enable_priorities)
-    gst_gpu_opt_plan_apply_queue_sizes (plan);
-  GST_INFO_OBJECT (self, "plan %u: %u threads, %u queues removed",
-      plan->generation, plan->graph->domains->len, removed);
-  if (log_decisions) {
-    for (i = 0; i < plan->decisions->len; i++)
-      g_message ("%s: %s", GST_OBJECT_NAME (self),
-          (gchar *)g_ptr_array_index (plan->decisions, i));
-  }
-  if (cfg.enable_profiling)
-    self->profiler = gst_gpu_opt_profiler_start (
-        GST_ELEMENT (self), plan->graph, interval);
-
-  g_mutex_lock (&self->plan_lock);
-  old = self->plan;
-  self->plan = plan;
-  g_mutex_unlock (&self->plan_lock);
-  gst_gpu_opt_plan_free (old);
-  gst_gpu_opt_config_clear (&cfg);
-
-  gst_element_post_message (
-      GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
-                              gst_gpu_opt_plan_to_structure (plan)));
-}
-
-/* Application thread (PAUSED→READY after the children stopped, or a failed
- * READY→PAUSED): the graph goes back to what the user built. */
-static void
-undo_plan (GstGpuOptBin *self)
-{
-  GstGpuOptProfiler *profiler = self->profiler;
-
-  if (profiler != NULL) {
-    GstStructure *report = gst_gpu_opt_profiler_report (profiler);
-
-    g_mutex_lock (&self->plan_lock);
-    self->profiler = NULL;
-    if (self->last_profile)
-      gst_structure_free (self->last_profile);
-    self->last_profile = report;
-    g_mutex_unlock (&self->plan_lock);
-    gst_gpu_opt_profiler_stop (profiler, self->profile_results);
-  }
-  if (self->plan != NULL) {
-    gst_gpu_opt_fusion_restore (self->plan);
-    gst_gpu_opt_plan_restore_queue_sizes (self->plan);
-  }
-}
-
-/* Application thread; no lock held while chaining up. */
-static GstStateChangeReturn
-gst_gpu_opt_bin_change_state (GstElement *element, GstStateChange transition)
-{
-  GstGpuOptBin *self = GST_GPU_OPT_BIN (element);
-  GstStateChangeReturn ret;
-
-  switch (transition) {
-    case GST_STATE_CHANGE_NULL_TO_READY:
-      if (self->description_error != NULL)
-        goto bad_description;
-      break;
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
-      plan_and_apply (self);
-      break;
-    default:
-      break;
-  }
-
-  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-
-  switch (transition) {
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
-      if (ret == GST_STATE_CHANGE_FAILURE)
-        undo_plan (self);
-      break;
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      undo_plan (self);
-      break;
-    default:
-      break;
-  }
-  return ret;
-
-bad_description:
-  GST_ELEMENT_ERROR (self, CORE, FAILED,
-      ("Could not parse the description property: %s",
-          self->description_error->message),
-      ("description: %s", self->description));
-  return GST_STATE_CHANGE_FAILURE;
-}
-
-/* Streaming thread that posted STREAM_STATUS ENTER; takes the object lock,
- * then plan_lock. */
-static void
-thread_enter (GstGpuOptBin *self, GstElement *owner)
-{
-  GstGpuOptApplied applied;
-  GstGpuOptClass cls;
-  gboolean enabled, log_decisions;
-  gint rt_priority;
-
-  GST_OBJECT_LOCK (self);
-  enabled = self->cfg.enable_priorities;
-  log_decisions = self->log_decisions;
-  rt_priority = self->cfg.realtime_priority;
-  GST_OBJECT_UNLOCK (self);
-  if (!enabled)
-    return;
-
-  g_mutex_lock (&self->plan_lock);
-  if (self->plan == NULL) {
-    g_mutex_unlock (&self->plan_lock);
-    return;
-  }
-  cls = gst_gpu_opt_plan_thread_class (self->plan, owner);
-  gst_gpu_opt_priority_enter (cls, rt_priority, &applied);
-  gst_gpu_opt_plan_thread_applied (self->plan, owner, cls, &applied);
-  g_mutex_unlock (&self->plan_lock);
-
-  GST_INFO_OBJECT (self, "thread of %s: class %s, applied %s %d",
-      GST_OBJECT_NAME (owner), gst_gpu_opt_class_name (cls), applied.how,
-      applied.value);
-  if (log_decisions)
-    g_message ("%s: thread of %s: class %s, applied %s %d (%s)",
-        GST_OBJECT_NAME (self), GST_OBJECT_NAME (owner),
-        gst_gpu_opt_class_name (cls), applied.how, applied.value,
-        applied.error ? g_strerror (applied.error) : "ok");
-
-  if (g_str_equal (applied.how, "failed")
-      && g_atomic_int_compare_and_exchange (&self->warned, 0, 1)) {
-    GST_WARNING_OBJECT (self,
-        "could not raise the priority of the thread "
-        "of %s to %s (%s); carrying on at the default priority. Realtime "
-        "scheduling needs CAP_SYS_NICE or RLIMIT_RTPRIO, negative nice "
-        "CAP_SYS_NICE or RLIMIT_NICE.",
-        GST_OBJECT_NAME (owner), gst_gpu_opt_class_name (cls),
-        g_strerror (applied.error));
-  } else if (cls == GST_GPU_OPT_CLASS_REALTIME
-             && g_str_equal (applied.how, "nice") && rt_priority > 0
-             && g_atomic_int_compare_and_exchange (
-                 &self->warned_fallback, 0, 1)) {
-    GST_WARNING_OBJECT (self,
-        "SCHED_FIFO refused (%s): realtime threads "
-        "use nice %d instead",
-        g_strerror (applied.error), applied.value);
-  }
-}
-
-/* Streaming thread (STREAM_STATUS ENTER/LEAVE and every other child
- * message); no lock. */
-static void
-gst_gpu_opt_bin_handle_message (GstBin *bin, GstMessage *message)
-{
-  GstGpuOptBin *self = GST_GPU_OPT_BIN (bin);
-
-  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_STREAM_STATUS) {
-    GstStreamStatusType type;
-    GstElement *owner = NULL;
-
-    gst_message_parse_stream_status (message, &type, &owner);
-    if (type == GST_STREAM_STATUS_TYPE_ENTER && owner != NULL)
-      thread_enter (self, owner);
-    else if (type == GST_STREAM_STATUS_TYPE_LEAVE)
-      gst_gpu_opt_priority_leave ();
-  }
-  GST_BIN_CLASS (parent_class)->handle_message (bin, message);
-}
-
-static void
-gst_gpu_opt_bin_dispose (GObject *object)
-{
-  GstGpuOptBin *self = GST_GPU_OPT_BIN (object);
-
-  if (self->profiler != NULL) {
-    gst_gpu_opt_profiler_stop (self->profiler, NULL);
-    self->profiler = NULL;
-  }
-  g_clear_pointer (&self->plan, gst_gpu_opt_plan_free);
-  g_clear_pointer (&self->description_pads, g_list_free);
-  self->description_bin = NULL;
-  G_OBJECT_CLASS (parent_class)->dispose (object);
-}
-
-static void
-gst_gpu_opt_bin_finalize (GObject *object)
-{
-  GstGpuOptBin *self = GST_GPU_OPT_BIN (object);
-
-  gst_gpu_opt_config_clear (&self->cfg);
-  g_free (self->description);
-  g_clear_error (&self->description_error);
-  g_clear_pointer (&self->last_profile, gst_structure_free);
-  g_hash_table_unref (self->profile_results);
-  g_mutex_clear (&self->plan_lock);
-  G_OBJECT_CLASS (parent_class)->finalize (object);
 }
