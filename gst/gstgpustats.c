@@ -122,14 +122,13 @@ GstClockTime
 gst_gpu_latency_histogram_percentile (
     const GstGpuLatencyHistogram *hist, gdouble q)
 {
-  GstClockTime ret = 0;
   guint64 rank, cumulated = 0;
   guint i;
 
   g_return_val_if_fail (hist != NULL, 0);
 
   if (hist->total == 0)
-    goto out;
+    return 0;
 
   if (!(q > 0.0)) /* also catches NaN */
     q = 0.0;
@@ -141,14 +140,10 @@ gst_gpu_latency_histogram_percentile (
 
   for (i = 0; i < N_BUCKETS; i++) {
     cumulated += hist->counts[i];
-    if (cumulated >= rank) {
-      ret = MIN (histogram_bucket_mid (i), hist->max);
-      break;
-    }
+    if (cumulated >= rank)
+      return MIN (histogram_bucket_mid (i), hist->max);
   }
-
-out:
-  return ret;
+  return 0;
 }
 
 /**
@@ -191,7 +186,7 @@ throughput_advance (GstGpuThroughputMeter *meter, gint64 index)
   gint64 i, first;
 
   if (index <= meter->current)
-    goto out;
+    return;
 
   /* the newest bucket completes; any skipped one completed with 0 items */
   meter->peak = MAX (meter->peak, (gdouble)meter->items[meter->current % n]);
@@ -200,9 +195,6 @@ throughput_advance (GstGpuThroughputMeter *meter, gint64 index)
   for (i = first; i <= index; i++)
     meter->items[i % n] = 0;
   meter->current = index;
-
-out:
-  return;
 }
 
 static gboolean
@@ -232,7 +224,7 @@ gst_gpu_throughput_meter_record (
   g_return_if_fail (meter != NULL);
 
   if (!GST_CLOCK_TIME_IS_VALID (now))
-    goto out;
+    return;
 
   if (!throughput_is_ready (meter)) {
     meter->start = now;
@@ -244,9 +236,6 @@ gst_gpu_throughput_meter_record (
   throughput_advance (meter, index);
   if (meter->current - index < meter->n_buckets)
     meter->items[index % meter->n_buckets] += items;
-
-out:
-  return;
 }
 
 /**
@@ -273,7 +262,7 @@ gst_gpu_throughput_meter_current (
   g_return_val_if_fail (meter != NULL, 0.0);
 
   if (!throughput_is_ready (meter) || !GST_CLOCK_TIME_IS_VALID (now))
-    goto out;
+    return 0.0;
 
   index = throughput_bucket_of (meter, now);
   throughput_advance (meter, index);
@@ -290,8 +279,6 @@ gst_gpu_throughput_meter_current (
   window_start = meter->start + (GstClockTime)oldest * GST_SECOND;
   if (now > window_start)
     ret = (gdouble)sum * GST_SECOND / (gdouble)(now - window_start);
-
-out:
   return ret;
 }
 
@@ -483,7 +470,7 @@ timer_tick (
   g_mutex_lock (&state->lock);
   if (state->stopped) {
     g_mutex_unlock (&state->lock);
-    goto out;
+    return TRUE;
   }
   state->running = g_thread_self ();
   /* our own ref: func may stop the timer, which drops the timer's */
@@ -501,8 +488,6 @@ timer_tick (
   if (!state->stopped)
     timer_schedule (state, time);
   g_mutex_unlock (&state->lock);
-
-out:
   return TRUE;
 }
 
@@ -534,7 +519,7 @@ gst_gpu_stats_timer_start (GstGpuStatsTimer *timer, GstElement *element,
   gst_gpu_stats_timer_stop (timer);
 
   if (interval == 0 || !GST_CLOCK_TIME_IS_VALID (interval))
-    goto out;
+    return;
   if (interval < GST_GPU_STATS_MIN_INTERVAL) {
     GST_ELEMENT_WARNING (element, RESOURCE, SETTINGS,
         ("stats-interval %" G_GUINT64_FORMAT " ns is below the minimum of "
@@ -560,9 +545,6 @@ gst_gpu_stats_timer_start (GstGpuStatsTimer *timer, GstElement *element,
   g_mutex_unlock (&state->lock);
   if (!scheduled)
     gst_gpu_stats_timer_stop (timer);
-
-out:
-  return;
 }
 
 /**
