@@ -277,7 +277,7 @@ gst_gpu_kv_table_free (GstGpuKvTable *t)
 GstGpuKvTable *
 gst_gpu_kv_table_new (const GstGpuKvTableConfig *config, GError **error)
 {
-  GstGpuKvTable *t = NULL;
+  GstGpuKvTable *t;
   guint64 n_buckets, entries;
   guint n_stripes, i;
   gboolean use_cuda = FALSE;
@@ -288,27 +288,27 @@ gst_gpu_kv_table_new (const GstGpuKvTableConfig *config, GError **error)
   if (config->value_size == 0) {
     g_set_error (error, GST_GPU_KV_TABLE_ERROR, GST_GPU_KV_TABLE_ERROR_CONFIG,
         "value-size is 0: a key-value table needs values of at least 1 byte");
-    goto out;
+    return NULL;
   }
   if (config->capacity == 0 && config->max_bytes == 0) {
     g_set_error (error, GST_GPU_KV_TABLE_ERROR, GST_GPU_KV_TABLE_ERROR_CONFIG,
         "capacity is 0 and max-bytes is 0: set one of them to size the "
         "key-value table");
-    goto out;
+    return NULL;
   }
   if (config->eviction != GST_GPU_KV_EVICTION_NONE
       && config->eviction != GST_GPU_KV_EVICTION_LRU
       && config->eviction != GST_GPU_KV_EVICTION_LFU) {
     g_set_error (error, GST_GPU_KV_TABLE_ERROR, GST_GPU_KV_TABLE_ERROR_CONFIG,
         "unknown eviction policy %d (use none, lru or lfu)", config->eviction);
-    goto out;
+    return NULL;
   }
   if (config->capacity > G_MAXUINT32 * (guint64)GST_GPU_KV_BUCKET_SLOTS) {
     g_set_error (error, GST_GPU_KV_TABLE_ERROR, GST_GPU_KV_TABLE_ERROR_CONFIG,
         "capacity %" G_GUINT64_FORMAT
         " is too large (at most %" G_GUINT64_FORMAT " entries)",
         config->capacity, G_MAXUINT32 * (guint64)GST_GPU_KV_BUCKET_SLOTS);
-    goto out;
+    return NULL;
   }
 
   t = g_new0 (GstGpuKvTable, 1);
@@ -370,12 +370,12 @@ gst_gpu_kv_table_new (const GstGpuKvTableConfig *config, GError **error)
       use_cuda ? "cuda" : "cpu", t->n_slots, t->geom.n_groups,
       t->geom.group_buckets, GST_GPU_KV_BUCKET_SLOTS, t->value_size, t->bytes,
       n_stripes);
-  goto out;
-
-out_free:
-  g_clear_pointer (&t, gst_gpu_kv_table_free);
-out:
   return t;
+
+  /* ERRORS */
+out_free:
+  gst_gpu_kv_table_free (t);
+  return NULL;
 }
 
 GstGpuKvTable *
@@ -1072,7 +1072,7 @@ gst_gpu_kv_table_clear (GstGpuKvTable *table)
       __atomic_store_n (
           &table->counters[GST_GPU_KV_COUNTER_ENTRIES], 0, __ATOMIC_RELAXED);
     g_mutex_unlock (&table->cuda_lock);
-    goto out;
+    return;
   }
 #endif
 
@@ -1094,11 +1094,6 @@ gst_gpu_kv_table_clear (GstGpuKvTable *table)
     gst_gpu_kv_write_end (&table->stripes[i]);
     pthread_mutex_unlock (&table->stripes[i].lock);
   }
-
-#ifdef GST_GPU_KV_WITH_CUDA
-out:
-#endif
-  return;
 }
 
 void

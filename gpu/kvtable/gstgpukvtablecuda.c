@@ -175,6 +175,7 @@ gst_gpu_kv_cuda_new (GstObject *device, GstGpuKvGeometry geom, guint value_size,
   cuda->h_status = cuda->h_values_out + cuda->stage_items * (gsize)value_size;
   return cuda;
 
+  /* ERRORS */
 out_device_error:
   g_set_error (error, GST_GPU_KV_TABLE_ERROR, GST_GPU_KV_TABLE_ERROR_DEVICE,
       "Cannot use the CUDA device %s for the key-value table (kernel image "
@@ -243,10 +244,8 @@ gst_gpu_kv_cuda_run (GstGpuKvCuda *cuda, GstGpuKvOp op, const GstGpuKvKey *keys,
   gboolean ret = TRUE;
   guint start = 0, n, i;
 
-  if (!gst_gpu_device_push (cuda->device)) {
-    ret = FALSE;
+  if (!gst_gpu_device_push (cuda->device))
     goto out_fail_all;
-  }
 
   for (start = 0; start < n_keys && ret; start += n) {
     n = MIN (cuda->stage_items, n_keys - start);
@@ -269,8 +268,9 @@ gst_gpu_kv_cuda_run (GstGpuKvCuda *cuda, GstGpuKvOp op, const GstGpuKvKey *keys,
   }
   gst_gpu_device_pop (cuda->device);
   if (ret)
-    goto out;
+    return TRUE;
 
+  /* ERRORS */
 out_fail_all:
   /* report the items not run as misses (lookups) or failures (stores) */
   for (i = start; i < n_keys; i++)
@@ -278,8 +278,7 @@ out_fail_all:
                     || op == GST_GPU_KV_OP_FIND_OR_INSERT)
                     ? GST_GPU_KV_STATUS_FAILED
                     : GST_GPU_KV_STATUS_MISS;
-out:
-  return ret;
+  return FALSE;
 }
 
 gboolean
