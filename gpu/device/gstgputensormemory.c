@@ -51,7 +51,7 @@ static GstGpuTensorMemory *
 gst_gpu_tensor_memory_new (GstGpuTensorAllocator *self, GstMemoryFlags flags,
     gsize maxsize, gsize align, gsize offset, gsize size)
 {
-  GstGpuTensorMemory *mem = NULL;
+  GstGpuTensorMemory *mem;
   CUdeviceptr dptr = 0;
   CUstream stream;
   gboolean ok;
@@ -63,16 +63,10 @@ gst_gpu_tensor_memory_new (GstGpuTensorAllocator *self, GstMemoryFlags flags,
         align + 1);
   }
 
-  if (!self->ops->push (self->device)) {
-    GST_ERROR_OBJECT (self, "cannot make the CUDA context current");
-    goto out;
-  }
-
-  if (!GST_GPU_CU_CHECK (CuMemAlloc (&dptr, maxsize))) {
-    GST_ERROR_OBJECT (self, "cannot allocate %" G_GSIZE_FORMAT " bytes on %s",
-        maxsize, self->ops->get_name (self->device));
-    goto out_pop;
-  }
+  if (!self->ops->push (self->device))
+    goto no_context;
+  if (!GST_GPU_CU_CHECK (CuMemAlloc (&dptr, maxsize)))
+    goto no_memory;
 
   stream = self->ops->get_stream (self->device);
   ok = TRUE;
@@ -82,21 +76,30 @@ gst_gpu_tensor_memory_new (GstGpuTensorAllocator *self, GstMemoryFlags flags,
     ok &= GST_GPU_CU_CHECK (GstGpuCuMemsetD8Async (
         dptr + offset + size, 0, maxsize - offset - size, stream));
   }
-  if (!ok) {
-    GST_GPU_CU_CHECK (CuMemFree (dptr));
-    goto out_pop;
-  }
+  if (!ok)
+    goto no_memset;
+  self->ops->pop (self->device);
 
   mem = g_new0 (GstGpuTensorMemory, 1);
   gst_memory_init (GST_MEMORY_CAST (mem), flags, GST_ALLOCATOR_CAST (self),
       NULL, maxsize, align, offset, size);
   mem->dptr = dptr;
   g_mutex_init (&mem->lock);
-
-out_pop:
-  self->ops->pop (self->device);
-out:
   return mem;
+
+  /* ERRORS */
+no_context:
+  GST_ERROR_OBJECT (self, "cannot make the CUDA context current");
+  return NULL;
+no_memory:
+  GST_ERROR_OBJECT (self, "cannot allocate %" G_GSIZE_FORMAT " bytes on %s",
+      maxsize, self->ops->get_name (self->device));
+  self->ops->pop (self->device);
+  return NULL;
+no_memset:
+  GST_GPU_CU_CHECK (CuMemFree (dptr));
+  self->ops->pop (self->device);
+  return NULL;
 }
 
 /* Any thread that allocates (usually the pool's acquirer). */
@@ -125,22 +128,17 @@ gst_gpu_tensor_allocator_free (GstAllocator *allocator, GstMemory *memory)
   GstGpuTensorMemory *mem = (GstGpuTensorMemory *)memory;
 
   /* A shared sub-range owns nothing; GstMemory drops its parent. */
-  if (memory->parent)
-    goto out;
-
-  if (self->ops->push (self->device)) {
+  if (!memory->parent && self->ops->push (self->device)) {
     if (mem->staging)
       GST_GPU_CU_CHECK (CuMemFreeHost (mem->staging));
     GST_GPU_CU_CHECK (CuMemFree (mem->dptr));
     self->ops->pop (self->device);
-  } else {
+  } else if (!memory->parent) {
     GST_ERROR_OBJECT (self,
         "cannot make the CUDA context current: leaking "
         "%" G_GSIZE_FORMAT " bytes of device memory",
         memory->maxsize);
   }
-
-out:
   g_mutex_clear (&mem->lock);
   g_free (mem);
 }
@@ -159,22 +157,13 @@ static gboolean
 gst_gpu_tensor_memory_download (
     GstGpuTensorAllocator *self, GstGpuTensorMemory *mem)
 {
-  gboolean ret = FALSE;
   CUstream stream = self->ops->get_stream (self->device);
 
   if (!self->ops->push (self->device))
-    goto out;
-
+    return FALSE;
   if (!mem->staging
-      && !GST_GPU_CU_CHECK (CuMemAllocHost (&mem->staging, mem->mem.maxsize))) {
-    mem->staging = NULL;
-    GST_ERROR_OBJECT (self,
-        "cannot allocate %" G_GSIZE_FORMAT " bytes of "
-        "pinned host memory",
-        mem->mem.maxsize);
-    goto out_pop;
-  }
-
+      && !GST_GPU_CU_CHECK (CuMemAllocHost (&mem->staging, mem->mem.maxsize)))
+    goto no_staging;
   if (!mem->staging_valid) {
     if (!GST_GPU_CU_CHECK (GstGpuCuMemcpyDtoHAsync (
             mem->staging, mem->dptr, mem->mem.maxsize, stream))
@@ -182,12 +171,18 @@ gst_gpu_tensor_memory_download (
       goto out_pop;
     mem->staging_valid = TRUE;
   }
-  ret = TRUE;
+  self->ops->pop (self->device);
+  return TRUE;
 
+  /* ERRORS */
+no_staging:
+  mem->staging = NULL;
+  GST_ERROR_OBJECT (self,
+      "cannot allocate %" G_GSIZE_FORMAT " bytes of pinned host memory",
+      mem->mem.maxsize);
 out_pop:
   self->ops->pop (self->device);
-out:
-  return ret;
+  return FALSE;
 }
 
 /* Any mapping thread; the caller holds the memory's lock. */
@@ -195,18 +190,15 @@ static gboolean
 gst_gpu_tensor_memory_upload (
     GstGpuTensorAllocator *self, GstGpuTensorMemory *mem)
 {
-  gboolean ret = FALSE;
   CUstream stream = self->ops->get_stream (self->device);
+  gboolean ret;
 
   if (!self->ops->push (self->device))
-    goto out;
-
+    return FALSE;
   ret = GST_GPU_CU_CHECK (GstGpuCuMemcpyHtoDAsync (
             mem->dptr, mem->staging, mem->mem.maxsize, stream))
         && GST_GPU_CU_CHECK (CuStreamSynchronize (stream));
-
   self->ops->pop (self->device);
-out:
   return ret;
 }
 
@@ -266,20 +258,20 @@ gst_gpu_tensor_memory_copy (GstMemory *memory, gssize offset, gssize size)
 {
   GstGpuTensorAllocator *self = GST_GPU_TENSOR_ALLOCATOR (memory->allocator);
   GstGpuTensorMemory *src = gst_gpu_tensor_memory_root (memory);
-  GstGpuTensorMemory *copy = NULL;
+  GstGpuTensorMemory *copy;
   CUstream stream;
   gboolean ok;
 
   if (offset < 0 || (gsize)offset > memory->size)
-    goto out;
+    return NULL;
   if (size < 0)
     size = memory->size - offset;
   if (size == 0 || (gsize)offset + size > memory->size)
-    goto out;
+    return NULL;
 
   copy = gst_gpu_tensor_memory_new (self, 0, size, memory->align, 0, size);
   if (!copy)
-    goto out;
+    return NULL;
 
   stream = self->ops->get_stream (self->device);
   if (!self->ops->push (self->device))
@@ -288,14 +280,14 @@ gst_gpu_tensor_memory_copy (GstMemory *memory, gssize offset, gssize size)
            copy->dptr, src->dptr + memory->offset + offset, size, stream))
        && GST_GPU_CU_CHECK (CuStreamSynchronize (stream));
   self->ops->pop (self->device);
-  if (ok)
-    goto out;
+  if (!ok)
+    goto out_unref;
+  return (GstMemory *)copy;
 
+  /* ERRORS */
 out_unref:
   gst_memory_unref (GST_MEMORY_CAST (copy));
-  copy = NULL;
-out:
-  return (GstMemory *)copy;
+  return NULL;
 }
 
 /* Any thread (gst_buffer_copy_region, gst_buffer_copy): a sub-range of the
@@ -304,14 +296,14 @@ static GstMemory *
 gst_gpu_tensor_memory_share (GstMemory *memory, gssize offset, gssize size)
 {
   GstGpuTensorMemory *root = gst_gpu_tensor_memory_root (memory);
-  GstGpuTensorMemory *sub = NULL;
+  GstGpuTensorMemory *sub;
 
   if (offset < 0 || (gsize)offset > memory->size)
-    goto out;
+    return NULL;
   if (size < 0)
     size = memory->size - offset;
   if ((gsize)offset + size > memory->size)
-    goto out;
+    return NULL;
 
   sub = g_new0 (GstGpuTensorMemory, 1);
   /* Read-only like every shared GstMemory; its root stays alive and
@@ -322,8 +314,6 @@ gst_gpu_tensor_memory_share (GstMemory *memory, gssize offset, gssize size)
       memory->align, memory->offset + offset, size);
   sub->dptr = root->dptr;
   g_mutex_init (&sub->lock);
-
-out:
   return (GstMemory *)sub;
 }
 
