@@ -32,6 +32,7 @@
 
 #include "elements/gpuinfer/engines/gstgpuengine.h"
 #include "gst/gstgpubatchmeta.h"
+#include "tests/bench/bench-openmp.h"
 
 #define ROUNDS 2
 #define WIDTH 224
@@ -68,6 +69,7 @@ step_direct (
     torch::jit::Module &module, float *input, float *output, guint batch)
 {
   c10::InferenceMode guard;
+  torch::jit::GraphOptimizerEnabledGuard executor_guard (false);
   at::Tensor in = torch::from_blob (input, { batch, 3, WIDTH, WIDTH });
   at::Tensor out = torch::from_blob (output, { batch, N_CLASSES });
   std::vector<torch::jit::IValue> args{ in };
@@ -352,8 +354,11 @@ bench_overhead (const char *name, const std::string &path, guint n_steps,
   gboolean ok = FALSE;
   guint i;
 
+  /* prepared as the engine prepares it (optimize=true) */
   torch::jit::Module module = torch::jit::load (path);
   module.eval ();
+  torch::jit::Module frozen = torch::jit::freeze (module);
+  module = torch::jit::optimize_for_inference (frozen);
   engine = gst_gpu_engine_open ("auto", path.c_str (), &device, NULL, &error);
   if (!engine)
     goto out_error;
@@ -570,6 +575,8 @@ main (int argc, char **argv)
    * by -55 % to +60 % either way between runs and hid the element's own
    * cost. With one arena all variants see the same allocator. */
   mallopt (M_ARENA_MAX, 1);
+  if (!bench_openmp_like_gpuinfer (argv))
+    return 1;
   gst_init (&argc, &argv);
   if (argc < 2) {
     g_printerr ("usage: %s MODELS_DIR\n", argv[0]);

@@ -25,9 +25,6 @@
 #include <ATen/Parallel.h>
 #include <torch/script.h>
 
-#include <errno.h>
-#include <unistd.h>
-
 #include <string>
 #include <vector>
 
@@ -35,6 +32,7 @@
 #include <gst/video/video.h>
 
 #include "gpu/convert/gstgpuconvert.h"
+#include "tests/bench/bench-openmp.h"
 #include "gst/gstgpubatchmeta.h"
 
 #define N_SOURCES 4
@@ -238,18 +236,8 @@ main (int argc, char **argv)
   const guint batches[] = { 8, 16 };
   gboolean ok = TRUE;
 
-  /* gpuinfer's engine loader makes libgomp's idle workers sleep
-   * (OMP_WAIT_POLICY=PASSIVE, see docs/gpuinfer.md) before it loads
-   * libtorch; this program links libtorch, so libgomp has read the
-   * environment before main. Run again with the element's policy, so that
-   * the pipeline and the loop both run with it. */
-  if (!g_getenv ("OMP_WAIT_POLICY")) {
-    g_setenv ("OMP_WAIT_POLICY", "PASSIVE", TRUE);
-    execv ("/proc/self/exe", argv);
-    g_printerr (
-        "cannot run again with OMP_WAIT_POLICY set: %s\n", g_strerror (errno));
+  if (!bench_openmp_like_gpuinfer (argv))
     return 1;
-  }
   gst_init (&argc, &argv);
   if (argc < 2) {
     g_printerr ("usage: %s MODELS_DIR\n", argv[0]);
