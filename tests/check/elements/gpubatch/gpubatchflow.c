@@ -103,6 +103,79 @@ GST_START_TEST (test_overflow_block_loses_nothing)
 
 GST_END_TEST;
 
+typedef struct
+{
+  GstHarness *h;
+  GstClockTime pts;
+  gboolean done;
+} OnePush;
+
+static gpointer
+one_push_thread (gpointer data)
+{
+  OnePush *p = data;
+
+  gst_harness_push (p->h, gray_buffer (99, p->pts));
+  g_atomic_int_set (&p->done, TRUE);
+  return NULL;
+}
+
+/* Fair shares: source A keeps pushing; source B's one item waits while the
+ * element is paused. When producers resume, the first batch formed must
+ * hold B's item: A may not take its second slot while B, with none, waits
+ * for one. */
+GST_START_TEST (test_waiting_source_gets_a_slot_before_a_busy_one)
+{
+  GstHarness *h = batch_harness ("max-batch-size=2 adaptive=false "
+                                 "max-latency=0 capacity=4 "
+                                 "pause-threshold=1.0 resume-threshold=0.5",
+      GRAY_CAPS);
+  GstHarness *hb = gst_harness_new_with_element (h->element, "sink_%u", NULL);
+  Sink *sink = sink_new (h->sinkpad, 0);
+  Producer a = { h, 40, 0, 0,
+    {
+        0,
+    },
+    FALSE };
+  OnePush b = { hb, 1000 * GST_SECOND, FALSE };
+  GThread *ta, *tb;
+  guint i, a_before, b_slot = G_MAXUINT;
+
+  gst_harness_set_src_caps_str (hb, GRAY_CAPS);
+  /* batch 0 (A0, A1) stuck downstream; A fills 4 more items and pauses */
+  ta = g_thread_new ("a", producer_thread, &a);
+  WAIT_UNTIL (stat_bool (h->element, "paused"));
+  tb = g_thread_new ("b", one_push_thread, &b);
+  /* B's item is waiting for a slot, A's next one too */
+  g_usleep (100 * 1000);
+  fail_if (g_atomic_int_get (&b.done));
+  /* A's items 0..a_before-1 were taken; item a_before is blocked too */
+  a_before = g_atomic_int_get (&a.done);
+
+  sink_allow (sink, G_MAXUINT);
+  g_thread_join (tb);
+  g_atomic_int_set (&a.stop, TRUE);
+  g_thread_join (ta);
+  gst_harness_push_event (hb, gst_event_new_eos ());
+  gst_harness_push_event (h, gst_event_new_eos ());
+  wait_eos_event (h);
+
+  for (i = 0; i < sink_get (sink, &sink->slots); i++)
+    if (g_array_index (sink->pts, GstClockTime, i) == 1000 * GST_SECOND)
+      b_slot = i;
+  /* B's item goes out with at most A's blocked item before it, not behind
+   * A's later ones */
+  fail_unless (b_slot <= a_before + 1,
+      "B's item went out as item %u, after %u of A's were taken before it "
+      "waited",
+      b_slot, a_before);
+  gst_harness_teardown (hb);
+  gst_harness_teardown (h);
+  sink_free (sink);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_memory_limit_caps_capacity)
 {
   /* GRAY 4x4 float32 items are 64 bytes: 300 bytes hold 4 items */
@@ -707,6 +780,7 @@ gpubatchflow_suite (void)
   tcase_add_test (tc, test_overflow_drop_newest);
   tcase_add_test (tc, test_overflow_drop_oldest);
   tcase_add_test (tc, test_overflow_block_loses_nothing);
+  tcase_add_test (tc, test_waiting_source_gets_a_slot_before_a_busy_one);
   tcase_add_test (tc, test_memory_limit_caps_capacity);
   tcase_add_test (tc, test_memory_limit_bounds_adaptive_batches);
   tcase_add_test (tc, test_hysteresis_resumes_below_resume_threshold);
