@@ -473,8 +473,7 @@ gst_gpu_kv_cache_query (GstPad *pad, GstObject *parent, GstQuery *query)
 {
   GstGpuKvCache *self = GST_GPU_KV_CACHE (parent);
 
-  if (GST_QUERY_TYPE (query) == GST_QUERY_CONTEXT
-      && gst_gpu_device_handle_query (
+  if (gst_gpu_device_handle_query (
           &self->device_handle, GST_ELEMENT (self), query))
     return TRUE;
   return gst_pad_query_default (pad, parent, query);
