@@ -139,15 +139,4 @@ gboolean gst_gpu_convert_samples (GstGpuDevice *device, GstGpuDType in_dtype,
     const gpointer src, GstGpuDType out_dtype, gpointer dst, gsize n,
     gboolean normalize_int);
 
-/**
- * gst_gpu_convert_samples_device:
- *
- * As gst_gpu_convert_samples (), for a @src already in device memory
- * (CUdeviceptr, e.g. a CUDA tensor input): one kernel queued on the
- * device's stream. CUDA devices only; FALSE otherwise.
- */
-gboolean gst_gpu_convert_samples_device (GstGpuDevice *device,
-    GstGpuDType in_dtype, gpointer src, GstGpuDType out_dtype, gpointer dst,
-    gsize n, gboolean normalize_int);
-
 G_END_DECLS

@@ -26,18 +26,3 @@ gst_gpu_convert_video (
   gst_gpu_bilinear_coord (dy, s.height, p.height, &y0, &y1, &wy);
   gst_gpu_convert_pixel (&s, &p, dst, dx, dy, x0, x1, wx, y0, y1, wy);
 }
-
-/* @n samples of GstGpuSampleType @in_type to @out_type; @norm scales
- * integer inputs to [-1, 1) / [0, 1]. Grid-stride loop. */
-extern "C" __global__ void
-gst_gpu_convert_samples (const unsigned char *src, int in_type,
-    unsigned char *dst, int out_type, unsigned long long n, int norm)
-{
-  unsigned long long i
-      = (unsigned long long)blockIdx.x * blockDim.x + threadIdx.x;
-  unsigned long long step = (unsigned long long)gridDim.x * blockDim.x;
-
-  for (; i < n; i += step)
-    gst_gpu_sample_store (
-        dst, out_type, i, gst_gpu_sample_load (src, in_type, i, norm));
-}
