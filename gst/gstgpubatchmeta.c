@@ -127,33 +127,25 @@ gst_gpu_batch_meta_transform (GstBuffer *dest, GstMeta *meta, GstBuffer *buffer,
 {
   GstGpuBatchMeta *src = (GstGpuBatchMeta *)meta;
   GstGpuBatchMeta *dmeta;
-  gboolean ret = FALSE;
+  GstMetaTransformCopy *copy = data;
 
-  if (GST_META_TRANSFORM_IS_COPY (type)) {
-    GstMetaTransformCopy *copy = data;
+  if (!GST_META_TRANSFORM_IS_COPY (type))
+    return FALSE;
+  if (copy->region
+      && (copy->offset != 0
+          || (copy->size != (gsize)-1
+              && copy->size != gst_buffer_get_size (buffer))))
+    return TRUE;
 
-    ret = TRUE;
-    if (copy->region
-        && (copy->offset != 0
-            || (copy->size != (gsize)-1
-                && copy->size != gst_buffer_get_size (buffer))))
-      goto out;
-
-    dmeta = gst_buffer_get_gpu_batch_meta (dest);
-    if (dmeta == NULL) {
-      dmeta = (GstGpuBatchMeta *)gst_buffer_add_meta (
-          dest, GST_GPU_BATCH_META_INFO, NULL);
-      if (dmeta == NULL) {
-        ret = FALSE;
-        goto out;
-      }
-    }
-    if (dmeta != src)
-      copy_meta_contents (dmeta, src);
-  }
-
-out:
-  return ret;
+  dmeta = gst_buffer_get_gpu_batch_meta (dest);
+  if (dmeta == NULL)
+    dmeta = (GstGpuBatchMeta *)gst_buffer_add_meta (
+        dest, GST_GPU_BATCH_META_INFO, NULL);
+  if (dmeta == NULL)
+    return FALSE;
+  if (dmeta != src)
+    copy_meta_contents (dmeta, src);
+  return TRUE;
 }
 
 /**
@@ -200,13 +192,11 @@ gst_buffer_add_gpu_batch_meta (GstBuffer *buffer, guint n_slots)
   meta = (GstGpuBatchMeta *)gst_buffer_add_meta (
       buffer, GST_GPU_BATCH_META_INFO, NULL);
   if (meta == NULL)
-    goto out;
+    return NULL;
 
   meta->slots = g_new (GstGpuBatchSlot, n_slots);
   meta->n_slots = n_slots;
   init_slots (meta->slots, n_slots);
-
-out:
   return meta;
 }
 
