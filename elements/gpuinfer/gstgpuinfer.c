@@ -1216,13 +1216,14 @@ gst_gpu_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *inbuf)
       out_t[j].info.dims[out_t[j].info.rank - 1] = n_run;
     }
     n_failed = gst_gpu_infer_run_batch (self, n_run, in_t, out_t, &error);
-    if (n_failed > 0 && error) {
+    if (n_failed > 0) {
       /* once per failing batch; the stream goes on without those items */
       GST_ELEMENT_WARNING (self, STREAM, FAILED,
           ("Model '%s' failed on %u of %u items of a batch; they are marked "
            "failed and the stream goes on",
               engine->model_path, n_failed, n_run),
-          ("first failure: %s", error->message));
+          ("first failure: %s",
+              error ? error->message : "the engine reported the slots failed"));
     }
   }
   t2 = gst_gpu_stats_now ();
