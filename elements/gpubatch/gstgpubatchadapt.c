@@ -93,7 +93,7 @@ gst_gpu_batch_adapt_observe (GstGpuBatchAdapt *adapt, gdouble throughput)
   adapt->n_decisions++;
 
   if (!(throughput > 0.0))
-    goto out;
+    return adapt->target != before;
 
   if (adapt->state == GST_GPU_BATCH_ADAPT_SWEEPING) {
     if (throughput > adapt->best * (1.0 + GST_GPU_BATCH_ADAPT_THRESHOLD)) {
@@ -102,7 +102,7 @@ gst_gpu_batch_adapt_observe (GstGpuBatchAdapt *adapt, gdouble throughput)
     }
     if (adapt->target < adapt->max_size) {
       adapt->target = clamp_size (adapt, (gint64)adapt->target * 2);
-      goto out;
+      return adapt->target != before;
     }
     /* swept: refine one item at a time upwards from the best size */
     adapt->state = GST_GPU_BATCH_ADAPT_PROBING;
@@ -113,7 +113,7 @@ gst_gpu_batch_adapt_observe (GstGpuBatchAdapt *adapt, gdouble throughput)
     step (adapt);
     if (adapt->state == GST_GPU_BATCH_ADAPT_SETTLED)
       settle (adapt, adapt->best);
-    goto out;
+    return adapt->target != before;
   }
 
   if (adapt->ref <= 0.0) {
@@ -130,7 +130,7 @@ gst_gpu_batch_adapt_observe (GstGpuBatchAdapt *adapt, gdouble throughput)
         step (adapt);
       }
     }
-    goto out;
+    return adapt->target != before;
   }
 
   if (adapt->state == GST_GPU_BATCH_ADAPT_CHECKING) {
@@ -147,7 +147,7 @@ gst_gpu_batch_adapt_observe (GstGpuBatchAdapt *adapt, gdouble throughput)
     } else {
       settle (adapt, throughput);
     }
-    goto out;
+    return adapt->target != before;
   }
 
   ratio = throughput / adapt->ref;
@@ -189,7 +189,7 @@ gst_gpu_batch_adapt_observe (GstGpuBatchAdapt *adapt, gdouble throughput)
         adapt->patience
             = MAX (adapt->patience / 2, GST_GPU_BATCH_ADAPT_PATIENCE);
       }
-      goto out;
+      return adapt->target != before;
     }
     adapt->calm = 0;
     /* one odd measurement is noise: act on a streak of them */
@@ -198,7 +198,7 @@ gst_gpu_batch_adapt_observe (GstGpuBatchAdapt *adapt, gdouble throughput)
       adapt->streak = 0;
     }
     if (++adapt->streak < adapt->patience)
-      goto out;
+      return adapt->target != before;
     /* each probe makes the next one wait for a streak twice as long: load
      * that keeps changing (other processes) costs few probes, a lasting
      * change is still followed */
@@ -216,7 +216,6 @@ gst_gpu_batch_adapt_observe (GstGpuBatchAdapt *adapt, gdouble throughput)
       settle (adapt, throughput);
   }
 
-out:
   return adapt->target != before;
 }
 
@@ -262,14 +261,13 @@ gst_gpu_batch_adapt_record (
   adapt->busy_ns += MAX (busy_ns, 1);
   tput = (gdouble)adapt->n_items * 1e9 / (gdouble)adapt->busy_ns;
   if (adapt->n_batches < adapt->window && !clearly_worse (adapt, tput))
-    goto out;
+    return changed;
 
   adapt->n_batches = 0;
   adapt->n_items = 0;
   adapt->busy_ns = 0;
   changed = gst_gpu_batch_adapt_observe (adapt, tput);
 
-out:
   return changed;
 }
 

@@ -1290,7 +1290,7 @@ gst_gpu_batch_src_activate_mode (
   gboolean ret = FALSE;
 
   if (mode != GST_PAD_MODE_PUSH)
-    goto out;
+    return ret;
 
   GST_GPU_BATCH_LOCK (self);
   self->src_active = active;
@@ -1315,7 +1315,6 @@ gst_gpu_batch_src_activate_mode (
     ret = gst_pad_stop_task (pad);
   }
 
-out:
   return ret;
 }
 

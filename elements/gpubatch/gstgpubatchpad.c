@@ -96,11 +96,10 @@ write_item (GstGpuBatch *self, GstGpuBatchPad *pad, GstClockTime pts,
 
   ret = gst_gpu_batch_reserve (self, pad, &batch, &slot);
   if (ret == GST_GPU_BATCH_FLOW_DROPPED) {
-    ret = GST_FLOW_OK;
-    goto out;
+    return GST_FLOW_OK;
   }
   if (ret != GST_FLOW_OK)
-    goto out;
+    return ret;
 
   /* batch, item_size and device are fixed while the batch is held */
   s = &batch->meta->slots[slot];
@@ -122,7 +121,6 @@ write_item (GstGpuBatch *self, GstGpuBatchPad *pad, GstClockTime pts,
     GST_WARNING_OBJECT (pad, "could not convert an item into slot %u", slot);
   gst_gpu_batch_finish_slot (self, batch, slot, ok);
 
-out:
   return ret;
 }
 
@@ -154,8 +152,7 @@ chain_video (GstGpuBatch *self, GstGpuBatchPad *pad, GstBuffer *buffer)
             GST_VIDEO_INFO_WIDTH (&pad->vinfo),
             GST_VIDEO_INFO_HEIGHT (&pad->vinfo),
             GST_VIDEO_INFO_NAME (&pad->vinfo), gst_buffer_get_size (buffer)));
-    ret = GST_FLOW_ERROR;
-    goto out;
+    return GST_FLOW_ERROR;
   }
   ret = write_item (self, pad, running_time (pad, GST_BUFFER_PTS (buffer)),
       running_time (pad, GST_BUFFER_DTS (buffer)), GST_BUFFER_DURATION (buffer),
@@ -163,7 +160,6 @@ chain_video (GstGpuBatch *self, GstGpuBatchPad *pad, GstBuffer *buffer)
       write_video, &frame);
   gst_video_frame_unmap (&frame);
 
-out:
   return ret;
 }
 
@@ -229,8 +225,7 @@ chain_audio (GstGpuBatch *self, GstGpuBatchPad *pad, GstBuffer *buffer)
         ("Could not read an audio buffer arriving on %s.", GST_PAD_NAME (pad)),
         ("gst_buffer_map failed on %" G_GSIZE_FORMAT " bytes",
             gst_buffer_get_size (buffer)));
-    ret = GST_FLOW_ERROR;
-    goto out;
+    return GST_FLOW_ERROR;
   }
   frames = map.size / bpf;
 
@@ -277,7 +272,6 @@ chain_audio (GstGpuBatch *self, GstGpuBatchPad *pad, GstBuffer *buffer)
   pad->next_frame += frames;
   gst_buffer_unmap (buffer, &map);
 
-out:
   return ret;
 }
 
@@ -291,12 +285,12 @@ drain_audio (GstGpuBatch *self, GstGpuBatchPad *pad)
 
   if (pad->kind != GST_GPU_BATCH_KIND_AUDIO || !pad->acc
       || pad->acc_frames == 0)
-    goto out;
+    return ret;
   /* with overlap, the frames kept for the next window may all have been
    * sent already */
   if (pad->acc_start + pad->acc_frames <= pad->sent_end) {
     pad->acc_frames = 0;
-    goto out;
+    return ret;
   }
   GST_GPU_BATCH_LOCK (self);
   window = self->window;
@@ -304,7 +298,6 @@ drain_audio (GstGpuBatch *self, GstGpuBatchPad *pad)
   ret = emit_window (self, pad, window, pad->acc_frames);
   pad->acc_frames = 0;
 
-out:
   return ret;
 }
 
@@ -334,8 +327,7 @@ chain_tensor (GstGpuBatch *self, GstGpuBatchPad *pad, GstBuffer *buffer)
         ("Could not read a tensor buffer arriving on %s.", GST_PAD_NAME (pad)),
         ("gst_buffer_map failed on %" G_GSIZE_FORMAT " bytes",
             gst_buffer_get_size (buffer)));
-    ret = GST_FLOW_ERROR;
-    goto out;
+    return GST_FLOW_ERROR;
   }
   if (map.size != pad->in_item_size)
     GST_WARNING_OBJECT (pad,
@@ -347,7 +339,6 @@ chain_tensor (GstGpuBatch *self, GstGpuBatchPad *pad, GstBuffer *buffer)
       (guint)MIN (map.size, G_MAXUINT), 1, write_tensor, &map);
   gst_buffer_unmap (buffer, &map);
 
-out:
   return ret;
 }
 
@@ -409,7 +400,7 @@ set_caps (GstGpuBatch *self, GstGpuBatchPad *pad, GstCaps *caps)
     kind = GST_GPU_BATCH_KIND_VIDEO;
     if (!gst_video_info_from_caps (&pad->vinfo, caps)) {
       gst_gpu_batch_post_caps_error (self, pad, caps, "invalid video caps");
-      goto out;
+      return ret;
     }
     pad->cuda_memory
         = features
@@ -422,11 +413,11 @@ set_caps (GstGpuBatch *self, GstGpuBatchPad *pad, GstCaps *caps)
       gst_gpu_batch_post_caps_error (self, pad, caps,
           "CUDA memory input needs the element on "
           "a CUDA device (device=cuda or auto with a GPU)");
-      goto out;
+      return ret;
     }
     gst_clear_object (&device);
     if (!gst_gpu_batch_negotiate_input (self, pad, kind, caps))
-      goto out;
+      return ret;
     GST_GPU_BATCH_LOCK (self);
     fmt = self->vfmt;
     device = gst_object_ref (self->device);
@@ -439,7 +430,7 @@ set_caps (GstGpuBatch *self, GstGpuBatchPad *pad, GstCaps *caps)
       gst_gpu_batch_post_caps_error (self, pad, caps,
           error ? error->message : "no conversion for this format");
       g_clear_error (&error);
-      goto out;
+      return ret;
     }
     GST_DEBUG_OBJECT (pad, "video %dx%d %s -> %ux%u slot (%s)",
         GST_VIDEO_INFO_WIDTH (&pad->vinfo), GST_VIDEO_INFO_HEIGHT (&pad->vinfo),
@@ -455,7 +446,7 @@ set_caps (GstGpuBatch *self, GstGpuBatchPad *pad, GstCaps *caps)
                != GST_AUDIO_LAYOUT_INTERLEAVED) {
       gst_gpu_batch_post_caps_error (
           self, pad, caps, "invalid or non-interleaved audio caps");
-      goto out;
+      return ret;
     }
     format = GST_AUDIO_INFO_FORMAT (&pad->ainfo);
     if (format == GST_AUDIO_FORMAT_F32LE) {
@@ -465,10 +456,10 @@ set_caps (GstGpuBatch *self, GstGpuBatchPad *pad, GstCaps *caps)
     } else {
       gst_gpu_batch_post_caps_error (
           self, pad, caps, "only F32LE and S16LE audio is batched");
-      goto out;
+      return ret;
     }
     if (!gst_gpu_batch_negotiate_input (self, pad, kind, caps))
-      goto out;
+      return ret;
     GST_GPU_BATCH_LOCK (self);
     window = self->window;
     GST_GPU_BATCH_UNLOCK (self);
@@ -484,27 +475,26 @@ set_caps (GstGpuBatch *self, GstGpuBatchPad *pad, GstCaps *caps)
       gst_gpu_batch_post_caps_error (
           self, pad, caps, error ? error->message : "invalid tensor caps");
       g_clear_error (&error);
-      goto out;
+      return ret;
     }
     if (config.num_tensors != 1) {
       gst_gpu_batch_post_caps_error (
           self, pad, caps, "only single-tensor input is batched");
-      goto out;
+      return ret;
     }
     pad->tinfo = config.info[0];
     pad->in_item_size = gst_gpu_tensor_info_get_size (&pad->tinfo);
     if (!gst_gpu_batch_negotiate_input (self, pad, kind, caps))
-      goto out;
+      return ret;
   } else {
     gst_gpu_batch_post_caps_error (self, pad, caps, "unknown media type");
-    goto out;
+    return ret;
   }
 
   pad->kind = kind;
   gst_caps_replace (&pad->caps, caps);
   ret = TRUE;
 
-out:
   return ret;
 }
 

@@ -415,12 +415,11 @@ gst_gpu_unbatch_add_src_pad (
   GST_INFO_OBJECT (self, "adding %s pad src_%u",
       requested ? "requested" : "new source", index);
   gst_element_add_pad (element, GST_PAD (srcpad));
-  goto out;
+  return srcpad;
 
 out_exists:
   gst_pad_set_active (GST_PAD (srcpad), FALSE);
   gst_clear_object (&srcpad);
-out:
   return srcpad;
 }
 
@@ -481,17 +480,16 @@ gst_gpu_unbatch_request_new_pad (GstElement *element, GstPadTemplate *templ,
 
   /* the element holds the pad; the caller gets a ref from GstElement */
   gst_object_unref (srcpad);
-  goto out;
+  return GST_PAD_CAST (srcpad);
 
 bad_name:
   GST_WARNING_OBJECT (self,
       "cannot request pad '%s': names are src_N with "
       "N the source index",
       name);
-  goto out;
+  return GST_PAD_CAST (srcpad);
 exists:
   GST_WARNING_OBJECT (self, "cannot request pad %s: it exists already", name);
-out:
   return GST_PAD_CAST (srcpad);
 }
 
@@ -773,8 +771,7 @@ gst_gpu_unbatch_set_caps (GstGpuUnbatch *self, GstCaps *caps)
   gst_caps_replace (&self->item_caps, item_caps);
   g_mutex_unlock (&self->lock);
   gst_caps_unref (item_caps);
-  ret = TRUE;
-  goto out;
+  return TRUE;
 
 bad_caps:
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
@@ -794,7 +791,6 @@ bad_batch_dims:
   g_free (dims);
 out_unnegotiated:
   self->negotiated = FALSE;
-out:
   return ret;
 }
 
@@ -1120,11 +1116,10 @@ gst_gpu_unbatch_stage_to_host (
   gst_buffer_unmap (host, &map);
   if (got != want)
     goto out_free;
-  goto out;
+  return host;
 
 out_free:
   gst_clear_buffer (&host);
-out:
   return host;
 }
 
@@ -1143,11 +1138,10 @@ gst_gpu_unbatch_slice (GstGpuUnbatch *self, GstBuffer *batch, guint slot)
             item, batch, GST_BUFFER_COPY_MEMORY, offset, self->slot_size[t]))
       goto out_free;
   }
-  goto out;
+  return item;
 
 out_free:
   gst_clear_buffer (&item);
-out:
   return item;
 }
 
@@ -1533,7 +1527,7 @@ gst_gpu_unbatch_change_state (GstElement *element, GstStateChange transition)
 
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
   if (ret == GST_STATE_CHANGE_FAILURE)
-    goto out;
+    return ret;
 
   switch (transition) {
     case GST_STATE_CHANGE_PAUSED_TO_READY:
@@ -1545,6 +1539,5 @@ gst_gpu_unbatch_change_state (GstElement *element, GstStateChange transition)
       break;
   }
 
-out:
   return ret;
 }
