@@ -25,6 +25,7 @@ PACKAGES=(
   libtorch-dev python3-torch
   python3-torchvision
   libopencv-imgproc-dev
+  libopencv-dnn-dev python3-onnx
 )
 
 as_root() {

@@ -9,6 +9,8 @@
 #
 #   gen_models.py --outdir DIR test     small models + reference data
 #   gen_models.py --outdir DIR classify mobilenet_v3_small + resnet18
+#   gen_models.py --outdir DIR onnx     the same models (same weights) as
+#                                       ONNX files, plus single-b1.onnx
 #
 # Every model carries an extra file "gpustream-io" describing its tensors,
 # one line each, dimensions innermost first (NNStreamer order) with the
@@ -176,29 +178,92 @@ def gen_test(outdir):
                    os.path.join(outdir, "single-nodesc.pt"))
 
 
-def gen_classify(outdir):
+CLASSIFY_MODELS = ("mobilenet_v3_small", "resnet18")
+
+
+def classify_model(name):
+    """A torchvision classifier with random weights from a fixed seed, the
+    same for its TorchScript and ONNX files."""
     import torchvision
 
-    for name in ("mobilenet_v3_small", "resnet18"):
-        torch.manual_seed(1234)
-        model = getattr(torchvision.models, name)(weights=None).eval()
+    torch.manual_seed(1234)
+    return getattr(torchvision.models, name)(weights=None).eval()
+
+
+def gen_classify(outdir):
+    for name in CLASSIFY_MODELS:
+        model = classify_model(name)
         example = torch.randn(1, 3, 224, 224)
         with torch.no_grad():
             save(model, os.path.join(outdir, name + ".pt"),
                  [("x", [3, 224, 224])], [("logits", [1000])], example)
 
 
+def fold_initializer_identities(model):
+    """Replaces each Identity node whose input is an initializer by a copy
+    of that initializer under the Identity's output name. torch 1.13's
+    exporter emits such nodes for shared weights, and OpenCV 4.6's importer
+    rejects Identity on a constant."""
+    import onnx
+
+    graph = model.graph
+    inits = {t.name: t for t in graph.initializer}
+    for node in list(graph.node):
+        if node.op_type == "Identity" and node.input[0] in inits:
+            copy = onnx.TensorProto()
+            copy.CopyFrom(inits[node.input[0]])
+            copy.name = node.output[0]
+            graph.initializer.append(copy)
+            graph.node.remove(node)
+    return model
+
+
+def export_onnx(module, path, example, input_names, output_names,
+                dynamic_batch=True):
+    """Exports for OpenCV 4.6: opset 10 (newer opsets give Clip min/max as
+    inputs, which it rejects), then folds Identity nodes on initializers."""
+    import io
+
+    import onnx
+
+    buf = io.BytesIO()
+    axes = None
+    if dynamic_batch:
+        axes = {n: {0: "N"} for n in input_names + output_names}
+    with torch.no_grad():
+        torch.onnx.export(module, example, buf, opset_version=10,
+                          input_names=input_names, output_names=output_names,
+                          dynamic_axes=axes)
+    model = fold_initializer_identities(onnx.load_from_string(buf.getvalue()))
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+
+
+def gen_onnx(outdir):
+    for name in CLASSIFY_MODELS:
+        export_onnx(classify_model(name), os.path.join(outdir, name + ".onnx"),
+                    torch.randn(1, 3, 224, 224), ["x"], ["logits"])
+
+    # single.pt's model and weights (the first thing gen_test makes after
+    # seeding) with its batch fixed at 1: the engine runs it item by item
+    torch.manual_seed(1234)
+    export_onnx(Single().eval(), os.path.join(outdir, "single-b1.onnx"),
+                torch.randn(1, 16), ["x"], ["y"], dynamic_batch=False)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--outdir", required=True)
-    parser.add_argument("what", choices=("test", "classify"))
+    parser.add_argument("what", choices=("test", "classify", "onnx"))
     args = parser.parse_args()
     torch.set_num_threads(1)
     os.makedirs(args.outdir, exist_ok=True)
     if args.what == "test":
         gen_test(args.outdir)
-    else:
+    elif args.what == "classify":
         gen_classify(args.outdir)
+    else:
+        gen_onnx(args.outdir)
 
 
 if __name__ == "__main__":

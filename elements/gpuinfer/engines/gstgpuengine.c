@@ -36,11 +36,13 @@ typedef struct
 
 static const gchar *const torch_extensions[]
     = { ".pt", ".pth", ".torchscript", NULL };
+static const gchar *const onnx_extensions[] = { ".onnx", NULL };
 
 /* Known engines, loadable or not, so `engine=auto` can say which engine a
  * model would need. Add ONNX Runtime / TensorRT entries here. */
 static const GstGpuEngineEntry engines[] = {
   { "torch", torch_extensions, "gst_gpu_engine_torch_class" },
+  { "onnx", onnx_extensions, "gst_gpu_engine_onnx_class" },
 };
 
 /* Directories searched for engine modules: GST_GPUSTREAM_ENGINE_PATH

@@ -1,0 +1,220 @@
+/* gst-gpustream
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * gpuinfer's ONNX engine (OpenCV DNN): the ONNX exports of the torchvision
+ * classifiers (tests/models/gen_models.py) give what their TorchScript
+ * twins give through the torch engine, within 1e-4, on a random batch, and
+ * so does a model with a batch fixed at 1, run item by item; a file that is
+ * not ONNX fails at start, naming it.
+ */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TOLERANCE 1e-4f
+
+static gchar *
+model_path (const gchar *name)
+{
+  return g_build_filename (GPUINFER_MODELS_DIR, name, NULL);
+}
+
+/* harness around gpuinfer (engine=auto) on @model_name with input @caps */
+static GstHarness *
+setup_harness (const gchar *model_name, const gchar *caps)
+{
+  GstElement *e = gst_element_factory_make ("gpuinfer", NULL);
+  gchar *path = model_path (model_name);
+  GstHarness *h;
+
+  fail_unless (e != NULL);
+  g_object_set (e, "model", path, NULL);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  gst_object_unref (e);
+  gst_harness_set_src_caps_str (h, caps);
+  g_free (path);
+  return h;
+}
+
+static gchar *
+engine_name (GstHarness *h)
+{
+  GstStructure *stats = NULL;
+  gchar *name;
+
+  g_object_get (h->element, "stats", &stats, NULL);
+  fail_unless (stats != NULL);
+  name = g_strdup (gst_structure_get_string (stats, "engine"));
+  gst_structure_free (stats);
+  return name;
+}
+
+/* Runs @model_name on one batch of @n_floats (no batch meta: every slot an
+ * item); returns the output bytes and the engine that ran. */
+static GBytes *
+run_once (const gchar *model_name, const gchar *dims, const gfloat *input,
+    gsize n_floats, gchar **engine)
+{
+  gchar *caps
+      = g_strdup_printf ("other/tensors, format=(string)static, "
+                         "num_tensors=(int)1, dimensions=(string)%s, "
+                         "types=(string)float32, framerate=(fraction)0/1",
+          dims);
+  GstHarness *h = setup_harness (model_name, caps);
+  GstBuffer *out;
+  GstMapInfo map;
+  GBytes *bytes;
+
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new_memdup (input,
+                                                   n_floats * sizeof (gfloat))),
+      GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (out != NULL);
+  fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+  bytes = g_bytes_new (map.data, map.size);
+  gst_buffer_unmap (out, &map);
+  gst_buffer_unref (out);
+  *engine = engine_name (h);
+  gst_harness_teardown (h);
+  g_free (caps);
+  return bytes;
+}
+
+static void
+check_close (GBytes *got, const gfloat *want, gsize n, const gchar *what)
+{
+  gsize size, i;
+  const gfloat *a = g_bytes_get_data (got, &size);
+  gfloat worst = 0.0f;
+
+  fail_unless_equals_uint64 (size, n * sizeof (gfloat));
+  for (i = 0; i < n; i++) {
+    fail_unless (fabsf (a[i] - want[i]) <= TOLERANCE,
+        "%s: output %" G_GSIZE_FORMAT " is %g, reference %g", what, i, a[i],
+        want[i]);
+    worst = MAX (worst, fabsf (a[i] - want[i]));
+  }
+  GST_INFO (
+      "%s: %" G_GSIZE_FORMAT " outputs, largest difference %g", what, n, worst);
+}
+
+/* @onnx through the ONNX engine against @pt through the torch engine on
+ * one random batch of input @dims holding @n_in floats. */
+static void
+check_matches_torch (const gchar *pt, const gchar *onnx, const gchar *dims,
+    gsize n_in, gsize n_out)
+{
+  gfloat *input = g_new (gfloat, n_in);
+  GRand *rand = g_rand_new_with_seed (1234);
+  gchar *pt_engine, *onnx_engine;
+  GBytes *want, *got;
+  gsize i, size;
+
+  for (i = 0; i < n_in; i++)
+    input[i] = (gfloat)g_rand_double_range (rand, -2.0, 2.0);
+  want = run_once (pt, dims, input, n_in, &pt_engine);
+  got = run_once (onnx, dims, input, n_in, &onnx_engine);
+  fail_unless_equals_string (pt_engine, "torch");
+  fail_unless_equals_string (onnx_engine, "onnx");
+  g_bytes_get_data (want, &size);
+  fail_unless_equals_uint64 (size, n_out * sizeof (gfloat));
+  check_close (got, g_bytes_get_data (want, NULL), n_out, onnx);
+
+  g_bytes_unref (want);
+  g_bytes_unref (got);
+  g_free (pt_engine);
+  g_free (onnx_engine);
+  g_rand_free (rand);
+  g_free (input);
+}
+
+/* dynamic batch, 3 items (mobilenet_v3_small: item by item, see the
+ * engine) */
+GST_START_TEST (test_mobilenet_v3_small_matches_torch)
+{
+  check_matches_torch ("mobilenet_v3_small.pt", "mobilenet_v3_small.onnx",
+      "224:224:3:3", 224 * 224 * 3 * 3, 1000 * 3);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_resnet18_matches_torch)
+{
+  check_matches_torch ("resnet18.pt", "resnet18.onnx", "224:224:3:3",
+      224 * 224 * 3 * 3, 1000 * 3);
+}
+
+GST_END_TEST;
+
+/* single.pt's weights exported with a batch fixed at 1: a batch of 8 runs
+ * item by item */
+GST_START_TEST (test_fixed_batch_1_runs_item_by_item)
+{
+  check_matches_torch ("single.pt", "single-b1.onnx", "16:8", 16 * 8, 4 * 8);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_invalid_onnx_fails_at_start_naming_the_file)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *e = gst_element_factory_make ("gpuinfer", NULL);
+  gchar *path
+      = g_build_filename (g_get_tmp_dir (), "gpuinfer-onnx-XXXXXX", NULL);
+  gchar *onnx, *all, *dbg = NULL;
+  gint fd = g_mkstemp (path);
+  GstMessage *msg;
+  GError *err = NULL;
+
+  fail_unless (fd >= 0);
+  close (fd);
+  onnx = g_strconcat (path, ".onnx", NULL);
+  fail_unless (g_file_set_contents (onnx, "this is not a model", -1, NULL));
+  g_object_set (e, "model", onnx, NULL);
+  gst_element_set_bus (e, bus);
+
+  fail_unless_equals_int (
+      gst_element_set_state (e, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error posted");
+  gst_message_parse_error (msg, &err, &dbg);
+  all = g_strdup_printf ("%s | %s", err->message, GST_STR_NULL (dbg));
+  GST_INFO ("error: %s", all);
+  fail_unless (strstr (all, onnx) != NULL, "'%s' does not name the file", all);
+  fail_unless (strstr (all, "cannot import ONNX model") != NULL,
+      "'%s' does not say the import failed", all);
+
+  g_free (all);
+  g_free (dbg);
+  g_error_free (err);
+  gst_message_unref (msg);
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_object_unref (e);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+  g_unlink (onnx);
+  g_unlink (path);
+  g_free (onnx);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+static Suite *
+gpuinferonnx_suite (void)
+{
+  Suite *s = suite_create ("gpuinferonnx");
+  TCase *tc = tcase_create ("onnx");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_mobilenet_v3_small_matches_torch);
+  tcase_add_test (tc, test_resnet18_matches_torch);
+  tcase_add_test (tc, test_fixed_batch_1_runs_item_by_item);
+  tcase_add_test (tc, test_invalid_onnx_fails_at_start_naming_the_file);
+  return s;
+}
+
+GST_CHECK_MAIN (gpuinferonnx);
