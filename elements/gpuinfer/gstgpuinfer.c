@@ -680,8 +680,7 @@ gst_gpu_infer_query (GstPad *pad, GstObject *parent, GstQuery *query)
 {
   GstGpuInfer *self = GST_GPU_INFER (parent);
 
-  if (GST_QUERY_TYPE (query) == GST_QUERY_CONTEXT
-      && gst_gpu_device_handle_query (
+  if (gst_gpu_device_handle_query (
           &self->device_handle, GST_ELEMENT (self), query))
     return TRUE;
   if (GST_QUERY_TYPE (query) == GST_QUERY_ALLOCATION)
@@ -1247,15 +1246,9 @@ gst_gpu_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *inbuf)
   unmap_tensors (&out_maps);
   unmap_tensors (&in_maps);
 
+  /* the batch meta's own transform copies it */
   gst_buffer_copy_into (outbuf, inbuf, GST_BUFFER_COPY_METADATA, 0, -1);
   out_meta = gst_buffer_get_gpu_batch_meta (outbuf);
-  if (meta && !out_meta) {
-    /* the meta did not survive the copy: carry it by hand */
-    out_meta = gst_buffer_add_gpu_batch_meta (outbuf, meta->n_slots);
-    out_meta->n_valid = meta->n_valid;
-    memcpy (
-        out_meta->slots, meta->slots, meta->n_slots * sizeof (GstGpuBatchSlot));
-  }
   if (!out_meta && n_failed > 0) {
     /* a stream without a meta says which items failed through one: every
      * slot is an item */

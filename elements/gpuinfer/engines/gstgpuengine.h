@@ -1,12 +1,13 @@
 /* gst-gpustream
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Inference engines behind a C vtable (DESIGN.md, decision 9): open a model
- * on a device, describe its inputs and outputs, configure it for concrete
- * input shapes, run a batch of n valid slots, close. gpuinfer only talks to
- * this interface; an engine is picked by name or by the model file's
- * extension, so ONNX Runtime or TensorRT engines are added here without
- * touching the element.
+ * Inference engines behind a C vtable (see docs/architecture.md for where it
+ * sits, docs/gpuinfer.md for the engines): open a model on a device,
+ * describe its inputs and outputs, configure it for concrete input shapes,
+ * run a batch of n valid slots, close. gpuinfer only talks to this
+ * interface; an engine is picked by name or by the model file's extension,
+ * so further engines (ONNX Runtime, TensorRT) are added to the table in
+ * gstgpuengine.c without touching the element.
  */
 #pragma once
 
