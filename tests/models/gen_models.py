@@ -10,7 +10,8 @@
 #   gen_models.py --outdir DIR test     small models + reference data
 #   gen_models.py --outdir DIR classify mobilenet_v3_small + resnet18
 #   gen_models.py --outdir DIR onnx     the same models (same weights) as
-#                                       ONNX files, plus single-b1.onnx
+#                                       ONNX files, plus single-b1.onnx and
+#                                       identity.onnx (not importable)
 #
 # Every model carries an extra file "gpustream-io" describing its tensors,
 # one line each, dimensions innermost first (NNStreamer order) with the
@@ -249,6 +250,23 @@ def gen_onnx(outdir):
     torch.manual_seed(1234)
     export_onnx(Single().eval(), os.path.join(outdir, "single-b1.onnx"),
                 torch.randn(1, 16), ["x"], ["y"], dynamic_batch=False)
+
+    # what torch 1.13 emits at opset 13 for a shared weight, left unfolded:
+    # OpenCV 4.6 rejects it, naming the node
+    import numpy
+    import onnx
+    from onnx import helper, numpy_helper
+
+    x = helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, ["N", 4])
+    y = helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, ["N", 4])
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["w"], ["w_shared"]),
+         helper.make_node("Add", ["x", "w_shared"], ["y"])],
+        "identity", [x], [y],
+        [numpy_helper.from_array(numpy.ones(4, numpy.float32), "w")])
+    onnx.save(helper.make_model(graph,
+                                opset_imports=[helper.make_opsetid("", 13)]),
+              os.path.join(outdir, "identity.onnx"))
 
 
 def main():

@@ -42,13 +42,26 @@ struct EngineOnnx
   int threads;                         /* resolved (never 0) */
 };
 
-/* cv::Exception's what () repeats file and line; its err is the message */
+/* cv::Exception's what () repeats file and line; its err is the message,
+ * which for an import error names the node ("Node [Clip@ai.onnx]:(y)
+ * parse error: ...") over several "> "-indented lines: joined into one */
 std::string
 exception_message (const std::exception &e)
 {
   const cv::Exception *ce = dynamic_cast<const cv::Exception *> (&e);
+  gchar **lines = g_strsplit (ce ? ce->err.c_str () : e.what (), "\n", -1);
+  std::string out;
 
-  return ce ? ce->err : e.what ();
+  for (guint i = 0; lines[i]; i++) {
+    gchar *line = lines[i];
+    while (*line == '>' || g_ascii_isspace (*line))
+      line++;
+    g_strchomp (line);
+    if (*line)
+      out += (out.empty () ? "" : " ") + std::string (line);
+  }
+  g_strfreev (lines);
+  return out;
 }
 
 /* A protobuf reader for the few ONNX fields OpenCV 4.6 does not expose:
