@@ -555,7 +555,6 @@ gst_gpu_infer_start (GstGpuInfer *self)
   GError *error = NULL;
   gchar *model, *engine_name;
   GstClockTime interval;
-  gboolean ret = FALSE;
 
   GST_OBJECT_LOCK (self);
   model = g_strdup (self->model);
@@ -568,31 +567,15 @@ gst_gpu_infer_start (GstGpuInfer *self)
 
   self->device = gst_gpu_device_handle_acquire (
       &self->device_handle, GST_ELEMENT (self), &error);
-  if (!self->device) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Cannot run model '%s' on the requested device: %s",
-            GST_STR_NULL (model), error ? error->message : "unknown error"),
-        ("check the `device` and `device-id` properties"));
-    goto out;
-  }
+  if (!self->device)
+    goto no_device;
   engine_device.cuda = gst_gpu_device_is_cuda (self->device);
   engine_device.stream = gst_gpu_device_get_stream (self->device);
 
   self->engine = gst_gpu_engine_open (
       engine_name, model, &engine_device, &options, &error);
-  if (!self->engine) {
-    if (g_error_matches (
-            error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL)) {
-      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("%s", error->message),
-          ("model property: '%s'", GST_STR_NULL (model)));
-    } else {
-      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
-          ("model '%s', engine '%s', device %s", GST_STR_NULL (model),
-              engine_name, gst_gpu_device_get_kind_name (self->device)));
-    }
-    gst_clear_object (&self->device);
-    goto out;
-  }
+  if (!self->engine)
+    goto no_engine;
 
   if (self->engine->warning) {
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
@@ -620,13 +603,42 @@ gst_gpu_infer_start (GstGpuInfer *self)
     gst_gpu_stats_timer_start (&self->stats_timer, GST_ELEMENT (self), interval,
         gst_gpu_infer_get_stats);
   }
-  ret = TRUE;
+  g_free (model);
+  g_free (engine_name);
+  return TRUE;
 
-out:
+  /* ERRORS */
+no_device : {
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Could not run model '%s' on the device the device and device-id "
+       "properties select",
+          GST_STR_NULL (model)),
+      ("%s", error ? error->message : "no error reported"));
+  goto failed;
+}
+no_engine : {
+  if (g_error_matches (
+          error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+        ("Could not read model file '%s' (model property)",
+            GST_STR_NULL (model)),
+        ("%s", error->message));
+  } else {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Could not open model '%s' with engine '%s' (engine property)",
+            GST_STR_NULL (model), engine_name),
+        ("%s (device %s)", error->message,
+            gst_gpu_device_get_kind_name (self->device)));
+  }
+  gst_clear_object (&self->device);
+  goto failed;
+}
+failed : {
   g_clear_error (&error);
   g_free (model);
   g_free (engine_name);
-  return ret;
+  return FALSE;
+}
 }
 
 /* state-change thread, streaming stopped */
@@ -708,21 +720,19 @@ gst_gpu_infer_map_inputs (GstGpuInfer *self, guint n_caps_tensors, GString *msg)
 {
   GstGpuEngine *engine = self->engine;
   gchar **names = dup_names (self, TRUE);
-  gboolean ret = FALSE;
   guint i, j;
 
   if (!names) {
     for (j = 0; j < engine->n_inputs; j++)
       self->in_map[j] = j;
-    ret = TRUE;
-    goto out;
+    return TRUE;
   }
   if (g_strv_length (names) != n_caps_tensors) {
     g_string_printf (msg,
         "input-names lists %u names but the caps carry "
         "%u tensors",
         g_strv_length (names), n_caps_tensors);
-    goto out;
+    goto failed;
   }
   for (j = 0; j < engine->n_inputs; j++) {
     for (i = 0; i < n_caps_tensors; i++) {
@@ -732,15 +742,18 @@ gst_gpu_infer_map_inputs (GstGpuInfer *self, guint n_caps_tensors, GString *msg)
     if (i == n_caps_tensors) {
       g_string_printf (msg, "input-names does not name model input '%s'",
           engine->inputs[j].name);
-      goto out;
+      goto failed;
     }
     self->in_map[j] = i;
   }
-  ret = TRUE;
-
-out:
   g_strfreev (names);
-  return ret;
+  return TRUE;
+
+  /* ERRORS */
+failed : {
+  g_strfreev (names);
+  return FALSE;
+}
 }
 
 /* Src tensor i is model output out_map[i]: by output-names, or all in
@@ -750,20 +763,18 @@ gst_gpu_infer_map_outputs (GstGpuInfer *self, GString *msg)
 {
   GstGpuEngine *engine = self->engine;
   gchar **names = dup_names (self, FALSE);
-  gboolean ret = FALSE;
   guint i, j;
 
   if (!names) {
     for (j = 0; j < engine->n_outputs; j++)
       self->out_map[j] = j;
     self->out_config.num_tensors = engine->n_outputs;
-    ret = TRUE;
-    goto out;
+    return TRUE;
   }
   if (g_strv_length (names) > GST_GPU_TENSORS_LIMIT) {
     g_string_printf (
         msg, "output-names lists more than %d names", GST_GPU_TENSORS_LIMIT);
-    goto out;
+    goto failed;
   }
   for (i = 0; names[i]; i++) {
     for (j = 0; j < engine->n_outputs; j++) {
@@ -778,16 +789,19 @@ gst_gpu_infer_map_outputs (GstGpuInfer *self, GString *msg)
           "does not return (outputs: %s)",
           names[i], engine->model_path, all);
       g_free (all);
-      goto out;
+      goto failed;
     }
     self->out_map[i] = j;
   }
   self->out_config.num_tensors = i;
-  ret = TRUE;
-
-out:
   g_strfreev (names);
-  return ret;
+  return TRUE;
+
+  /* ERRORS */
+failed : {
+  g_strfreev (names);
+  return FALSE;
+}
 }
 
 /* Validates input caps against the model, configures the engine and
@@ -802,19 +816,19 @@ gst_gpu_infer_set_caps (GstGpuInfer *self, GstCaps *caps)
   GstCaps *out_caps = NULL;
   GString *msg = g_string_new (NULL);
   GError *error = NULL;
-  gchar *given = NULL, *want = NULL;
-  gboolean ret = FALSE;
+  gchar *want = NULL;
+  gboolean ret;
   guint i, j;
 
   gst_gpu_infer_clear_negotiation (self);
   if (!engine) {
     g_string_assign (msg, "no model is loaded");
-    goto out_error;
+    goto failed;
   }
 
   if (!gst_gpu_tensors_config_from_caps (&self->in_config, caps, &error)) {
     g_string_printf (msg, "invalid input caps: %s", error->message);
-    goto out_error;
+    goto failed;
   }
   features = gst_caps_get_features (caps, 0);
   self->in_on_device = features
@@ -829,10 +843,10 @@ gst_gpu_infer_set_caps (GstGpuInfer *self, GstCaps *caps)
         "caps carry %u",
         engine->model_path, engine->n_inputs, want,
         self->in_config.num_tensors);
-    goto out_error;
+    goto failed;
   }
   if (!gst_gpu_infer_map_inputs (self, self->in_config.num_tensors, msg))
-    goto out_error;
+    goto failed;
 
   /* Tensors each one rank short of what the model describes are a batch
    * of one. Otherwise the outermost dimension is the batch. */
@@ -857,7 +871,7 @@ gst_gpu_infer_set_caps (GstGpuInfer *self, GstCaps *caps)
           "input tensors disagree on the batch (outermost) "
           "dimension: tensor 0 has %u, tensor %u has %" G_GUINT64_FORMAT,
           self->n_slots, i, info->dims[info->rank - 1]);
-      goto out_error;
+      goto failed;
     }
     self->in_item[i] = gst_gpu_tensor_info_get_size (info) / self->n_slots;
   }
@@ -866,10 +880,10 @@ gst_gpu_infer_set_caps (GstGpuInfer *self, GstCaps *caps)
     model_in[j] = self->in_config.info[self->in_map[j]];
   if (!gst_gpu_engine_configure (engine, model_in, &error)) {
     g_string_assign (msg, error->message);
-    goto out_error;
+    goto failed;
   }
   if (!gst_gpu_infer_map_outputs (self, msg))
-    goto out_error;
+    goto failed;
   g_mutex_lock (&self->stats_lock);
   self->warmup_time = engine->warmup_time;
   g_mutex_unlock (&self->stats_lock);
@@ -902,7 +916,7 @@ gst_gpu_infer_set_caps (GstGpuInfer *self, GstCaps *caps)
     g_string_printf (msg,
         "cannot allocate output buffers of %" G_GSIZE_FORMAT " bytes",
         self->out_size);
-    goto out_error;
+    goto failed;
   }
 
   {
@@ -915,20 +929,23 @@ gst_gpu_infer_set_caps (GstGpuInfer *self, GstCaps *caps)
   }
   self->negotiated = TRUE;
   ret = gst_pad_push_event (self->srcpad, gst_event_new_caps (out_caps));
-  goto out;
-
-out_error:
-  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("%s", msg->str),
-      ("model '%s', input caps %" GST_PTR_FORMAT,
-          engine ? engine->model_path : "(none)", caps));
-  gst_gpu_infer_clear_negotiation (self);
-out:
-  gst_clear_caps (&out_caps);
-  g_clear_error (&error);
-  g_free (given);
-  g_free (want);
+  gst_caps_unref (out_caps);
   g_string_free (msg, TRUE);
   return ret;
+
+  /* ERRORS */
+failed : {
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("Could not feed the input caps to model '%s'",
+          engine ? engine->model_path : "(none: model property)"),
+      ("%s; input caps %" GST_PTR_FORMAT, msg->str, caps));
+  gst_gpu_infer_clear_negotiation (self);
+  gst_clear_caps (&out_caps);
+  g_clear_error (&error);
+  g_free (want);
+  g_string_free (msg, TRUE);
+  return FALSE;
+}
 }
 
 /* streaming thread */
@@ -1026,6 +1043,7 @@ map_tensors (GstBuffer *buffer, const gsize *sizes, guint n, guint n_slots,
   }
   return TRUE;
 
+  /* ERRORS */
 out_unmap:
   unmap_tensors (maps);
   return FALSE;
@@ -1129,18 +1147,10 @@ gst_gpu_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *inbuf)
                  : (self->negotiated ? self->n_slots : 0);
   if (!self->negotiated) {
     flow = GST_FLOW_NOT_NEGOTIATED;
-    goto out_dropped;
+    goto dropped;
   }
-  if (meta
-      && (meta->n_slots != self->n_slots || meta->n_valid > meta->n_slots)) {
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-        ("Batch meta says %u valid of %u slots but the caps' batch "
-         "dimension is %u",
-            meta->n_valid, meta->n_slots, self->n_slots),
-        ("model '%s'", engine->model_path));
-    flow = GST_FLOW_ERROR;
-    goto out_dropped;
-  }
+  if (meta && (meta->n_slots != self->n_slots || meta->n_valid > meta->n_slots))
+    goto wrong_meta;
   for (s = 0; s < n_valid; s++) {
     GstGpuSlotStatus st = meta ? meta->slots[s].status : GST_GPU_SLOT_STATUS_OK;
     if (st == GST_GPU_SLOT_STATUS_OK)
@@ -1152,7 +1162,7 @@ gst_gpu_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *inbuf)
 
   flow = gst_buffer_pool_acquire_buffer (self->pool, &outbuf, NULL);
   if (flow != GST_FLOW_OK)
-    goto out_dropped;
+    goto dropped;
 
   /* device input reaches a CUDA engine as device pointers when the slots
    * to run are a prefix; compacting them goes through host staging (see
@@ -1160,24 +1170,16 @@ gst_gpu_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *inbuf)
   on_device = self->in_on_device && engine->device.cuda && prefix;
   if (!map_tensors (inbuf, self->in_item, self->in_config.num_tensors,
           self->n_slots, GST_MAP_READ | (on_device ? GST_MAP_GPU_DEVICE : 0),
-          &in_maps, msg, sizeof (msg))) {
-    GST_ELEMENT_ERROR (
-        self, STREAM, FORMAT, ("%s", msg), ("model '%s'", engine->model_path));
-    flow = GST_FLOW_ERROR;
-    goto out_dropped;
-  }
+          &in_maps, msg, sizeof (msg)))
+    goto map_in_failed;
   {
     gsize sizes[GST_GPU_TENSORS_LIMIT];
     for (i = 0; i < self->out_config.num_tensors; i++)
       sizes[i] = self->out_item[self->out_map[i]];
     /* our own pool: one memory holding the tensors back to back */
     if (!map_tensors (outbuf, sizes, self->out_config.num_tensors,
-            self->n_slots, GST_MAP_WRITE, &out_maps, msg, sizeof (msg))) {
-      GST_ELEMENT_ERROR (self, CORE, FAILED, ("%s", msg),
-          ("output buffer of model '%s'", engine->model_path));
-      flow = GST_FLOW_ERROR;
-      goto out_unmap_in;
-    }
+            self->n_slots, GST_MAP_WRITE, &out_maps, msg, sizeof (msg)))
+      goto map_out_failed;
   }
 
   /* where each model output lands: the output buffer when pushed and the
@@ -1274,18 +1276,43 @@ gst_gpu_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *inbuf)
       &self->throughput, gst_gpu_stats_now (), n_valid);
   g_mutex_unlock (&self->stats_lock);
 
-  flow = gst_pad_push (self->srcpad, outbuf);
-  outbuf = NULL;
-  goto out;
+  gst_buffer_unref (inbuf);
+  g_clear_error (&error);
+  return gst_pad_push (self->srcpad, outbuf);
 
-out_unmap_in:
+  /* ERRORS */
+wrong_meta : {
+  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+      ("Could not run model '%s' on a batch whose meta disagrees with its "
+       "caps",
+          engine->model_path),
+      ("batch meta says %u valid of %u slots but the caps' batch "
+       "dimension is %u",
+          meta->n_valid, meta->n_slots, self->n_slots));
+  flow = GST_FLOW_ERROR;
+  goto dropped;
+}
+map_out_failed : {
+  GST_ELEMENT_ERROR (self, CORE, FAILED,
+      ("Could not write the output batch of model '%s'", engine->model_path),
+      ("%s", msg));
+  flow = GST_FLOW_ERROR;
   unmap_tensors (&in_maps);
-out_dropped:
+  goto dropped;
+}
+map_in_failed : {
+  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+      ("Could not read the input batch of model '%s'", engine->model_path),
+      ("%s", msg));
+  flow = GST_FLOW_ERROR;
+  goto dropped;
+}
+dropped : {
   gst_gpu_infer_count_dropped (self, n_valid);
-out:
   if (outbuf)
     gst_buffer_unref (outbuf);
   gst_buffer_unref (inbuf);
   g_clear_error (&error);
   return flow;
+}
 }
