@@ -608,15 +608,14 @@ gst_gpu_infer_start (GstGpuInfer *self)
   return TRUE;
 
   /* ERRORS */
-no_device : {
+no_device:
   GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
       ("Could not run model '%s' on the device the device and device-id "
        "properties select",
           GST_STR_NULL (model)),
       ("%s", error ? error->message : "no error reported"));
   goto failed;
-}
-no_engine : {
+no_engine:
   if (g_error_matches (
           error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL)) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
@@ -631,14 +630,11 @@ no_engine : {
             gst_gpu_device_get_kind_name (self->device)));
   }
   gst_clear_object (&self->device);
-  goto failed;
-}
-failed : {
+failed:
   g_clear_error (&error);
   g_free (model);
   g_free (engine_name);
   return FALSE;
-}
 }
 
 /* state-change thread, streaming stopped */
@@ -750,10 +746,9 @@ gst_gpu_infer_map_inputs (GstGpuInfer *self, guint n_caps_tensors, GString *msg)
   return TRUE;
 
   /* ERRORS */
-failed : {
+failed:
   g_strfreev (names);
   return FALSE;
-}
 }
 
 /* Src tensor i is model output out_map[i]: by output-names, or all in
@@ -798,10 +793,9 @@ gst_gpu_infer_map_outputs (GstGpuInfer *self, GString *msg)
   return TRUE;
 
   /* ERRORS */
-failed : {
+failed:
   g_strfreev (names);
   return FALSE;
-}
 }
 
 /* Validates input caps against the model, configures the engine and
@@ -934,7 +928,7 @@ gst_gpu_infer_set_caps (GstGpuInfer *self, GstCaps *caps)
   return ret;
 
   /* ERRORS */
-failed : {
+failed:
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
       ("Could not feed the input caps to model '%s'",
           engine ? engine->model_path : "(none: model property)"),
@@ -945,7 +939,6 @@ failed : {
   g_free (want);
   g_string_free (msg, TRUE);
   return FALSE;
-}
 }
 
 /* streaming thread */
@@ -1281,7 +1274,7 @@ gst_gpu_infer_chain (GstPad *pad, GstObject *parent, GstBuffer *inbuf)
   return gst_pad_push (self->srcpad, outbuf);
 
   /* ERRORS */
-wrong_meta : {
+wrong_meta:
   GST_ELEMENT_ERROR (self, STREAM, FORMAT,
       ("Could not run model '%s' on a batch whose meta disagrees with its "
        "caps",
@@ -1291,28 +1284,23 @@ wrong_meta : {
           meta->n_valid, meta->n_slots, self->n_slots));
   flow = GST_FLOW_ERROR;
   goto dropped;
-}
-map_out_failed : {
+map_out_failed:
   GST_ELEMENT_ERROR (self, CORE, FAILED,
       ("Could not write the output batch of model '%s'", engine->model_path),
       ("%s", msg));
   flow = GST_FLOW_ERROR;
   unmap_tensors (&in_maps);
   goto dropped;
-}
-map_in_failed : {
+map_in_failed:
   GST_ELEMENT_ERROR (self, STREAM, FORMAT,
       ("Could not read the input batch of model '%s'", engine->model_path),
       ("%s", msg));
   flow = GST_FLOW_ERROR;
-  goto dropped;
-}
-dropped : {
+dropped:
   gst_gpu_infer_count_dropped (self, n_valid);
   if (outbuf)
     gst_buffer_unref (outbuf);
   gst_buffer_unref (inbuf);
   g_clear_error (&error);
   return flow;
-}
 }
