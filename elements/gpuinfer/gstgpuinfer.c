@@ -310,142 +310,6 @@ gst_gpu_infer_init (GstGpuInfer *self)
   gst_gpu_throughput_meter_reset (&self->throughput, 10);
 }
 
-/* names from a comma list string or a GstValueArray of strings */
-static gchar **
-names_from_value (const GValue *value)
-{
-  GPtrArray *names = g_ptr_array_new ();
-  guint i;
-
-  for (i = 0; i < gst_value_array_get_size (value); i++) {
-    const GValue *v = gst_value_array_get_value (value, i);
-    if (G_VALUE_HOLDS_STRING (v) && g_value_get_string (v))
-      g_ptr_array_add (names, g_strstrip (g_value_dup_string (v)));
-  }
-  /* "a,b" given on gst-launch arrives as a single element */
-  if (names->len == 1 && strchr (g_ptr_array_index (names, 0), ',')) {
-    gchar **split = g_strsplit (g_ptr_array_index (names, 0), ",", -1);
-    g_free (g_ptr_array_index (names, 0));
-    g_ptr_array_set_size (names, 0);
-    for (i = 0; split[i]; i++)
-      g_ptr_array_add (names, g_strdup (g_strstrip (split[i])));
-    g_strfreev (split);
-  }
-  g_ptr_array_add (names, NULL);
-  return (gchar **)g_ptr_array_free (names, FALSE);
-}
-
-static void
-names_to_value (gchar **names, GValue *value)
-{
-  GValue v = G_VALUE_INIT;
-  guint i;
-
-  g_value_init (&v, G_TYPE_STRING);
-  for (i = 0; names && names[i]; i++) {
-    g_value_set_string (&v, names[i]);
-    gst_value_array_append_value (value, &v);
-  }
-  g_value_unset (&v);
-}
-
-/* application thread; object lock */
-static void
-gst_gpu_infer_set_property (
-    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
-{
-  GstGpuInfer *self = GST_GPU_INFER (object);
-
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_MODEL:
-      g_free (self->model);
-      self->model = g_value_dup_string (value);
-      break;
-    case PROP_ENGINE:
-      g_free (self->engine_name);
-      self->engine_name = g_value_dup_string (value);
-      if (!self->engine_name)
-        self->engine_name = g_strdup (DEFAULT_ENGINE);
-      break;
-    case PROP_DEVICE:
-      self->device_handle.kind = g_value_get_enum (value);
-      break;
-    case PROP_DEVICE_ID:
-      self->device_handle.device_id = g_value_get_int (value);
-      break;
-    case PROP_INPUT_NAMES:
-      g_strfreev (self->input_names);
-      self->input_names = names_from_value (value);
-      break;
-    case PROP_OUTPUT_NAMES:
-      g_strfreev (self->output_names);
-      self->output_names = names_from_value (value);
-      break;
-    case PROP_OPTIMIZE:
-      self->optimize = g_value_get_boolean (value);
-      break;
-    case PROP_THREADS:
-      self->threads = g_value_get_uint (value);
-      break;
-    case PROP_STATS_INTERVAL:
-      self->stats_interval = g_value_get_uint64 (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-}
-
-/* application thread; object lock (stats: stats_lock) */
-static void
-gst_gpu_infer_get_property (
-    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
-{
-  GstGpuInfer *self = GST_GPU_INFER (object);
-
-  if (prop_id == PROP_STATS) {
-    g_value_take_boxed (value, gst_gpu_infer_get_stats (GST_ELEMENT (self)));
-    return;
-  }
-
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_MODEL:
-      g_value_set_string (value, self->model);
-      break;
-    case PROP_ENGINE:
-      g_value_set_string (value, self->engine_name);
-      break;
-    case PROP_DEVICE:
-      g_value_set_enum (value, self->device_handle.kind);
-      break;
-    case PROP_DEVICE_ID:
-      g_value_set_int (value, self->device_handle.device_id);
-      break;
-    case PROP_INPUT_NAMES:
-      names_to_value (self->input_names, value);
-      break;
-    case PROP_OUTPUT_NAMES:
-      names_to_value (self->output_names, value);
-      break;
-    case PROP_OPTIMIZE:
-      g_value_set_boolean (value, self->optimize);
-      break;
-    case PROP_THREADS:
-      g_value_set_uint (value, self->threads);
-      break;
-    case PROP_STATS_INTERVAL:
-      g_value_set_uint64 (value, self->stats_interval);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-}
-
 /* any thread, last reference */
 static void
 gst_gpu_infer_finalize (GObject *object)
@@ -462,214 +326,6 @@ gst_gpu_infer_finalize (GObject *object)
   g_mutex_clear (&self->stats_lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
-}
-
-/* Returns: (transfer full): the stats structure. Any thread; stats_lock. */
-static GstStructure *
-gst_gpu_infer_get_stats (GstElement *element)
-{
-  GstGpuInfer *self = GST_GPU_INFER (element);
-  GstClockTime now = gst_gpu_stats_now ();
-  GstStructure *s;
-  gchar *model;
-  const gchar *engine_name;
-
-  GST_OBJECT_LOCK (self);
-  model = g_strdup (self->model);
-  engine_name = self->engine ? gst_gpu_engine_get_name (self->engine) : "";
-  GST_OBJECT_UNLOCK (self);
-
-  g_mutex_lock (&self->stats_lock);
-  s = gst_structure_new ("gpuinfer-stats", GST_GPU_STATS_BATCHES, G_TYPE_UINT64,
-      self->batches, GST_GPU_STATS_ITEMS_IN, G_TYPE_UINT64, self->items_in,
-      GST_GPU_STATS_ITEMS_OUT, G_TYPE_UINT64, self->items_out,
-      GST_GPU_STATS_ITEMS_DROPPED, G_TYPE_UINT64, self->items_dropped,
-      "items-computed", G_TYPE_UINT64, self->items_computed, "items-cached",
-      G_TYPE_UINT64, self->items_cached, GST_GPU_STATS_ITEMS_FAILED,
-      G_TYPE_UINT64, self->items_failed, "average-batch", G_TYPE_DOUBLE,
-      self->batches ? (gdouble)self->items_in / self->batches : 0.0,
-      "warmup-us", G_TYPE_DOUBLE, self->warmup_time / 1000.0, "engine-time-us",
-      G_TYPE_DOUBLE, self->engine_time / 1000.0, "element-time-us",
-      G_TYPE_DOUBLE, self->element_time / 1000.0, "engine-fraction",
-      G_TYPE_DOUBLE,
-      self->element_time ? (gdouble)self->engine_time / self->element_time
-                         : 0.0,
-      GST_GPU_STATS_DEVICE, G_TYPE_STRING,
-      self->device_kind ? self->device_kind : "none", GST_GPU_STATS_DEVICE_NAME,
-      G_TYPE_STRING, self->device_name ? self->device_name : "none", "engine",
-      G_TYPE_STRING, engine_name, "model", G_TYPE_STRING, model ? model : "",
-      NULL);
-  gst_gpu_stats_set_latency (s, &self->latency);
-  gst_gpu_stats_set_throughput (s, &self->throughput, now);
-  g_mutex_unlock (&self->stats_lock);
-
-  g_free (model);
-  return s;
-}
-
-static void
-gst_gpu_infer_reset_stats (GstGpuInfer *self)
-{
-  g_mutex_lock (&self->stats_lock);
-  self->batches = 0;
-  self->items_in = 0;
-  self->items_out = 0;
-  self->items_dropped = 0;
-  self->items_computed = 0;
-  self->items_cached = 0;
-  self->items_failed = 0;
-  self->warmup_time = 0;
-  self->engine_time = 0;
-  self->element_time = 0;
-  gst_gpu_latency_histogram_reset (&self->latency);
-  gst_gpu_throughput_meter_reset (&self->throughput, 10);
-  g_mutex_unlock (&self->stats_lock);
-}
-
-/* streaming or state-change thread, stream stopped or stream lock held */
-static void
-gst_gpu_infer_clear_negotiation (GstGpuInfer *self)
-{
-  guint i;
-
-  self->negotiated = FALSE;
-  if (self->pool) {
-    gst_buffer_pool_set_active (self->pool, FALSE);
-    gst_clear_object (&self->pool);
-  }
-  for (i = 0; i < GST_GPU_TENSORS_LIMIT; i++) {
-    g_clear_pointer (&self->in_scratch[i], g_free);
-    g_clear_pointer (&self->out_scratch[i], g_free);
-  }
-  g_clear_pointer (&self->run_slots, g_free);
-  g_clear_pointer (&self->failed, g_free);
-}
-
-/* state-change thread: acquires the device and opens the model; posts the
- * error on failure */
-static gboolean
-gst_gpu_infer_start (GstGpuInfer *self)
-{
-  GstGpuEngineDevice engine_device = { FALSE, 0, NULL };
-  GstGpuEngineOptions options;
-  GError *error = NULL;
-  gchar *model, *engine_name;
-  GstClockTime interval;
-
-  GST_OBJECT_LOCK (self);
-  model = g_strdup (self->model);
-  engine_name = g_strdup (self->engine_name);
-  interval = self->stats_interval;
-  options.optimize = self->optimize;
-  options.threads = self->threads;
-  engine_device.device_id = MAX (self->device_handle.device_id, 0);
-  GST_OBJECT_UNLOCK (self);
-
-  self->device = gst_gpu_device_handle_acquire (
-      &self->device_handle, GST_ELEMENT (self), &error);
-  if (!self->device)
-    goto no_device;
-  engine_device.cuda = gst_gpu_device_is_cuda (self->device);
-  engine_device.stream = gst_gpu_device_get_stream (self->device);
-
-  self->engine = gst_gpu_engine_open (
-      engine_name, model, &engine_device, &options, &error);
-  if (!self->engine)
-    goto no_engine;
-
-  if (self->engine->warning) {
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
-        ("%s", self->engine->warning),
-        ("model property: '%s', optimize property: true", model));
-  }
-
-  {
-    gchar *in = gst_gpu_engine_describe_tensors (
-        self->engine->n_inputs, self->engine->inputs, NULL);
-    GST_INFO_OBJECT (self, "model '%s' on %s (%s engine), inputs %s", model,
-        gst_gpu_device_get_name (self->device),
-        gst_gpu_engine_get_name (self->engine), in);
-    g_free (in);
-  }
-
-  gst_gpu_infer_reset_stats (self);
-  g_mutex_lock (&self->stats_lock);
-  g_free (self->device_kind);
-  g_free (self->device_name);
-  self->device_kind = g_strdup (gst_gpu_device_get_kind_name (self->device));
-  self->device_name = g_strdup (gst_gpu_device_get_name (self->device));
-  g_mutex_unlock (&self->stats_lock);
-  if (interval > 0) {
-    gst_gpu_stats_timer_start (&self->stats_timer, GST_ELEMENT (self), interval,
-        gst_gpu_infer_get_stats);
-  }
-  g_free (model);
-  g_free (engine_name);
-  return TRUE;
-
-  /* ERRORS */
-no_device:
-  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-      ("Could not run model '%s' on the device the device and device-id "
-       "properties select",
-          GST_STR_NULL (model)),
-      ("%s", error ? error->message : "no error reported"));
-  goto failed;
-no_engine:
-  if (g_error_matches (
-          error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-        ("Could not read model file '%s' (model property)",
-            GST_STR_NULL (model)),
-        ("%s", error->message));
-  } else {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Could not open model '%s' with engine '%s' (engine property)",
-            GST_STR_NULL (model), engine_name),
-        ("%s (device %s)", error->message,
-            gst_gpu_device_get_kind_name (self->device)));
-  }
-  gst_clear_object (&self->device);
-failed:
-  g_clear_error (&error);
-  g_free (model);
-  g_free (engine_name);
-  return FALSE;
-}
-
-/* state-change thread, streaming stopped */
-static void
-gst_gpu_infer_stop (GstGpuInfer *self)
-{
-  gst_gpu_stats_timer_stop (&self->stats_timer);
-  gst_gpu_infer_clear_negotiation (self);
-  GST_OBJECT_LOCK (self);
-  g_clear_pointer (&self->engine, gst_gpu_engine_free);
-  GST_OBJECT_UNLOCK (self);
-  gst_clear_object (&self->device);
-}
-
-/* state-change thread */
-static GstStateChangeReturn
-gst_gpu_infer_change_state (GstElement *element, GstStateChange transition)
-{
-  GstGpuInfer *self = GST_GPU_INFER (element);
-  GstStateChangeReturn ret;
-
-  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED
-      && !gst_gpu_infer_start (self))
-    return GST_STATE_CHANGE_FAILURE;
-
-  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-  if (ret == GST_STATE_CHANGE_FAILURE) {
-    if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
-      gst_gpu_infer_stop (self);
-    return ret;
-  }
-
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
-    gst_gpu_infer_stop (self);
-  return ret;
 }
 
 /* any thread */
@@ -796,6 +452,25 @@ gst_gpu_infer_map_outputs (GstGpuInfer *self, GString *msg)
 failed:
   g_strfreev (names);
   return FALSE;
+}
+
+/* streaming or state-change thread, stream stopped or stream lock held */
+static void
+gst_gpu_infer_clear_negotiation (GstGpuInfer *self)
+{
+  guint i;
+
+  self->negotiated = FALSE;
+  if (self->pool) {
+    gst_buffer_pool_set_active (self->pool, FALSE);
+    gst_clear_object (&self->pool);
+  }
+  for (i = 0; i < GST_GPU_TENSORS_LIMIT; i++) {
+    g_clear_pointer (&self->in_scratch[i], g_free);
+    g_clear_pointer (&self->out_scratch[i], g_free);
+  }
+  g_clear_pointer (&self->run_slots, g_free);
+  g_clear_pointer (&self->failed, g_free);
 }
 
 /* Validates input caps against the model, configures the engine and
@@ -1303,4 +978,329 @@ dropped:
   gst_buffer_unref (inbuf);
   g_clear_error (&error);
   return flow;
+}
+
+/* Returns: (transfer full): the stats structure. Any thread; stats_lock. */
+static GstStructure *
+gst_gpu_infer_get_stats (GstElement *element)
+{
+  GstGpuInfer *self = GST_GPU_INFER (element);
+  GstClockTime now = gst_gpu_stats_now ();
+  GstStructure *s;
+  gchar *model;
+  const gchar *engine_name;
+
+  GST_OBJECT_LOCK (self);
+  model = g_strdup (self->model);
+  engine_name = self->engine ? gst_gpu_engine_get_name (self->engine) : "";
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&self->stats_lock);
+  s = gst_structure_new ("gpuinfer-stats", GST_GPU_STATS_BATCHES, G_TYPE_UINT64,
+      self->batches, GST_GPU_STATS_ITEMS_IN, G_TYPE_UINT64, self->items_in,
+      GST_GPU_STATS_ITEMS_OUT, G_TYPE_UINT64, self->items_out,
+      GST_GPU_STATS_ITEMS_DROPPED, G_TYPE_UINT64, self->items_dropped,
+      "items-computed", G_TYPE_UINT64, self->items_computed, "items-cached",
+      G_TYPE_UINT64, self->items_cached, GST_GPU_STATS_ITEMS_FAILED,
+      G_TYPE_UINT64, self->items_failed, "average-batch", G_TYPE_DOUBLE,
+      self->batches ? (gdouble)self->items_in / self->batches : 0.0,
+      "warmup-us", G_TYPE_DOUBLE, self->warmup_time / 1000.0, "engine-time-us",
+      G_TYPE_DOUBLE, self->engine_time / 1000.0, "element-time-us",
+      G_TYPE_DOUBLE, self->element_time / 1000.0, "engine-fraction",
+      G_TYPE_DOUBLE,
+      self->element_time ? (gdouble)self->engine_time / self->element_time
+                         : 0.0,
+      GST_GPU_STATS_DEVICE, G_TYPE_STRING,
+      self->device_kind ? self->device_kind : "none", GST_GPU_STATS_DEVICE_NAME,
+      G_TYPE_STRING, self->device_name ? self->device_name : "none", "engine",
+      G_TYPE_STRING, engine_name, "model", G_TYPE_STRING, model ? model : "",
+      NULL);
+  gst_gpu_stats_set_latency (s, &self->latency);
+  gst_gpu_stats_set_throughput (s, &self->throughput, now);
+  g_mutex_unlock (&self->stats_lock);
+
+  g_free (model);
+  return s;
+}
+
+static void
+gst_gpu_infer_reset_stats (GstGpuInfer *self)
+{
+  g_mutex_lock (&self->stats_lock);
+  self->batches = 0;
+  self->items_in = 0;
+  self->items_out = 0;
+  self->items_dropped = 0;
+  self->items_computed = 0;
+  self->items_cached = 0;
+  self->items_failed = 0;
+  self->warmup_time = 0;
+  self->engine_time = 0;
+  self->element_time = 0;
+  gst_gpu_latency_histogram_reset (&self->latency);
+  gst_gpu_throughput_meter_reset (&self->throughput, 10);
+  g_mutex_unlock (&self->stats_lock);
+}
+
+/* state-change thread: acquires the device and opens the model; posts the
+ * error on failure */
+static gboolean
+gst_gpu_infer_start (GstGpuInfer *self)
+{
+  GstGpuEngineDevice engine_device = { FALSE, 0, NULL };
+  GstGpuEngineOptions options;
+  GError *error = NULL;
+  gchar *model, *engine_name;
+  GstClockTime interval;
+
+  GST_OBJECT_LOCK (self);
+  model = g_strdup (self->model);
+  engine_name = g_strdup (self->engine_name);
+  interval = self->stats_interval;
+  options.optimize = self->optimize;
+  options.threads = self->threads;
+  engine_device.device_id = MAX (self->device_handle.device_id, 0);
+  GST_OBJECT_UNLOCK (self);
+
+  self->device = gst_gpu_device_handle_acquire (
+      &self->device_handle, GST_ELEMENT (self), &error);
+  if (!self->device)
+    goto no_device;
+  engine_device.cuda = gst_gpu_device_is_cuda (self->device);
+  engine_device.stream = gst_gpu_device_get_stream (self->device);
+
+  self->engine = gst_gpu_engine_open (
+      engine_name, model, &engine_device, &options, &error);
+  if (!self->engine)
+    goto no_engine;
+
+  if (self->engine->warning) {
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("%s", self->engine->warning),
+        ("model property: '%s', optimize property: true", model));
+  }
+
+  {
+    gchar *in = gst_gpu_engine_describe_tensors (
+        self->engine->n_inputs, self->engine->inputs, NULL);
+    GST_INFO_OBJECT (self, "model '%s' on %s (%s engine), inputs %s", model,
+        gst_gpu_device_get_name (self->device),
+        gst_gpu_engine_get_name (self->engine), in);
+    g_free (in);
+  }
+
+  gst_gpu_infer_reset_stats (self);
+  g_mutex_lock (&self->stats_lock);
+  g_free (self->device_kind);
+  g_free (self->device_name);
+  self->device_kind = g_strdup (gst_gpu_device_get_kind_name (self->device));
+  self->device_name = g_strdup (gst_gpu_device_get_name (self->device));
+  g_mutex_unlock (&self->stats_lock);
+  if (interval > 0) {
+    gst_gpu_stats_timer_start (&self->stats_timer, GST_ELEMENT (self), interval,
+        gst_gpu_infer_get_stats);
+  }
+  g_free (model);
+  g_free (engine_name);
+  return TRUE;
+
+  /* ERRORS */
+no_device:
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Could not run model '%s' on the device the device and device-id "
+       "properties select",
+          GST_STR_NULL (model)),
+      ("%s", error ? error->message : "no error reported"));
+  goto failed;
+no_engine:
+  if (g_error_matches (
+          error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+        ("Could not read model file '%s' (model property)",
+            GST_STR_NULL (model)),
+        ("%s", error->message));
+  } else {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Could not open model '%s' with engine '%s' (engine property)",
+            GST_STR_NULL (model), engine_name),
+        ("%s (device %s)", error->message,
+            gst_gpu_device_get_kind_name (self->device)));
+  }
+  gst_clear_object (&self->device);
+failed:
+  g_clear_error (&error);
+  g_free (model);
+  g_free (engine_name);
+  return FALSE;
+}
+
+/* state-change thread, streaming stopped */
+static void
+gst_gpu_infer_stop (GstGpuInfer *self)
+{
+  gst_gpu_stats_timer_stop (&self->stats_timer);
+  gst_gpu_infer_clear_negotiation (self);
+  GST_OBJECT_LOCK (self);
+  g_clear_pointer (&self->engine, gst_gpu_engine_free);
+  GST_OBJECT_UNLOCK (self);
+  gst_clear_object (&self->device);
+}
+
+/* state-change thread */
+static GstStateChangeReturn
+gst_gpu_infer_change_state (GstElement *element, GstStateChange transition)
+{
+  GstGpuInfer *self = GST_GPU_INFER (element);
+  GstStateChangeReturn ret;
+
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED
+      && !gst_gpu_infer_start (self))
+    return GST_STATE_CHANGE_FAILURE;
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE) {
+    if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+      gst_gpu_infer_stop (self);
+    return ret;
+  }
+
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    gst_gpu_infer_stop (self);
+  return ret;
+}
+
+/* names from a comma list string or a GstValueArray of strings */
+static gchar **
+names_from_value (const GValue *value)
+{
+  GPtrArray *names = g_ptr_array_new ();
+  guint i;
+
+  for (i = 0; i < gst_value_array_get_size (value); i++) {
+    const GValue *v = gst_value_array_get_value (value, i);
+    if (G_VALUE_HOLDS_STRING (v) && g_value_get_string (v))
+      g_ptr_array_add (names, g_strstrip (g_value_dup_string (v)));
+  }
+  /* "a,b" given on gst-launch arrives as a single element */
+  if (names->len == 1 && strchr (g_ptr_array_index (names, 0), ',')) {
+    gchar **split = g_strsplit (g_ptr_array_index (names, 0), ",", -1);
+    g_free (g_ptr_array_index (names, 0));
+    g_ptr_array_set_size (names, 0);
+    for (i = 0; split[i]; i++)
+      g_ptr_array_add (names, g_strdup (g_strstrip (split[i])));
+    g_strfreev (split);
+  }
+  g_ptr_array_add (names, NULL);
+  return (gchar **)g_ptr_array_free (names, FALSE);
+}
+
+static void
+names_to_value (gchar **names, GValue *value)
+{
+  GValue v = G_VALUE_INIT;
+  guint i;
+
+  g_value_init (&v, G_TYPE_STRING);
+  for (i = 0; names && names[i]; i++) {
+    g_value_set_string (&v, names[i]);
+    gst_value_array_append_value (value, &v);
+  }
+  g_value_unset (&v);
+}
+
+/* application thread; object lock */
+static void
+gst_gpu_infer_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  GstGpuInfer *self = GST_GPU_INFER (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_free (self->model);
+      self->model = g_value_dup_string (value);
+      break;
+    case PROP_ENGINE:
+      g_free (self->engine_name);
+      self->engine_name = g_value_dup_string (value);
+      if (!self->engine_name)
+        self->engine_name = g_strdup (DEFAULT_ENGINE);
+      break;
+    case PROP_DEVICE:
+      self->device_handle.kind = g_value_get_enum (value);
+      break;
+    case PROP_DEVICE_ID:
+      self->device_handle.device_id = g_value_get_int (value);
+      break;
+    case PROP_INPUT_NAMES:
+      g_strfreev (self->input_names);
+      self->input_names = names_from_value (value);
+      break;
+    case PROP_OUTPUT_NAMES:
+      g_strfreev (self->output_names);
+      self->output_names = names_from_value (value);
+      break;
+    case PROP_OPTIMIZE:
+      self->optimize = g_value_get_boolean (value);
+      break;
+    case PROP_THREADS:
+      self->threads = g_value_get_uint (value);
+      break;
+    case PROP_STATS_INTERVAL:
+      self->stats_interval = g_value_get_uint64 (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* application thread; object lock (stats: stats_lock) */
+static void
+gst_gpu_infer_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  GstGpuInfer *self = GST_GPU_INFER (object);
+
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, gst_gpu_infer_get_stats (GST_ELEMENT (self)));
+    return;
+  }
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_value_set_string (value, self->model);
+      break;
+    case PROP_ENGINE:
+      g_value_set_string (value, self->engine_name);
+      break;
+    case PROP_DEVICE:
+      g_value_set_enum (value, self->device_handle.kind);
+      break;
+    case PROP_DEVICE_ID:
+      g_value_set_int (value, self->device_handle.device_id);
+      break;
+    case PROP_INPUT_NAMES:
+      names_to_value (self->input_names, value);
+      break;
+    case PROP_OUTPUT_NAMES:
+      names_to_value (self->output_names, value);
+      break;
+    case PROP_OPTIMIZE:
+      g_value_set_boolean (value, self->optimize);
+      break;
+    case PROP_THREADS:
+      g_value_set_uint (value, self->threads);
+      break;
+    case PROP_STATS_INTERVAL:
+      g_value_set_uint64 (value, self->stats_interval);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
 }
