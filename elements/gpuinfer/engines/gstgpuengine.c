@@ -212,8 +212,10 @@ load_engine_class (const GstGpuEngineEntry *entry, GError **error)
   if (!loaded)
     loaded = g_hash_table_new (g_str_hash, g_str_equal);
   klass = g_hash_table_lookup (loaded, entry->name);
-  if (klass)
-    goto out;
+  if (klass) {
+    g_mutex_unlock (&lock);
+    return klass;
+  }
 
   file = find_module_file (entry->name);
   if (!file) {
@@ -222,7 +224,7 @@ load_engine_class (const GstGpuEngineEntry *entry, GError **error)
         "GST_GPUSTREAM_ENGINE_PATH or %s (was it built without its "
         "runtime?)",
         entry->name, entry->name, GST_GPU_ENGINE_DIR);
-    goto out;
+    goto failed;
   }
   prefer_passive_openmp ();
   /* opened here first with the flags GModule cannot express; the
@@ -231,30 +233,34 @@ load_engine_class (const GstGpuEngineEntry *entry, GError **error)
     g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_UNAVAILABLE,
         "could not load the %s engine from '%s': %s", entry->name, file,
         dlerror ());
-    goto out;
+    goto failed;
   }
   module = g_module_open (file, G_MODULE_BIND_LOCAL);
   if (!module) {
     g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_UNAVAILABLE,
         "could not load the %s engine from '%s': %s", entry->name, file,
         g_module_error ());
-    goto out;
+    goto failed;
   }
   if (!g_module_symbol (module, entry->symbol, &symbol) || !symbol) {
     g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_UNAVAILABLE,
         "'%s' is not a %s engine module (no %s)", file, entry->name,
         entry->symbol);
     g_module_close (module);
-    goto out;
+    goto failed;
   }
   g_module_make_resident (module);
   klass = symbol;
   g_hash_table_insert (loaded, (gpointer)entry->name, (gpointer)klass);
-
-out:
   g_mutex_unlock (&lock);
   g_free (file);
   return klass;
+
+  /* ERRORS */
+failed:
+  g_mutex_unlock (&lock);
+  g_free (file);
+  return NULL;
 }
 
 static const GstGpuEngineEntry *
@@ -315,7 +321,7 @@ gst_gpu_engine_open (const gchar *engine_name, const gchar *model_path,
   const GstGpuEngineOptions defaults = { TRUE, 0 };
   const GstGpuEngineEntry *entry;
   const GstGpuEngineClass *klass;
-  GstGpuEngine *engine = NULL;
+  GstGpuEngine *engine;
   gchar *available = NULL;
 
   g_return_val_if_fail (device != NULL, NULL);
@@ -323,7 +329,7 @@ gst_gpu_engine_open (const gchar *engine_name, const gchar *model_path,
   if (!model_path || !*model_path) {
     g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL,
         "no model set: set the `model` property to a model file");
-    goto out;
+    goto failed;
   }
   if (!engine_name || g_ascii_strcasecmp (engine_name, "auto") == 0) {
     entry = find_entry_by_path (model_path);
@@ -333,7 +339,7 @@ gst_gpu_engine_open (const gchar *engine_name, const gchar *model_path,
           "no engine handles the file type of model '%s' (TorchScript: "
           ".pt, .pth, .torchscript); set the `engine` property",
           model_path);
-      goto out;
+      goto failed;
     }
   } else {
     entry = find_entry_by_name (engine_name);
@@ -343,19 +349,19 @@ gst_gpu_engine_open (const gchar *engine_name, const gchar *model_path,
           GST_GPU_ENGINE_ERROR_UNAVAILABLE,
           "unknown engine '%s' for model '%s' (available: auto, %s)",
           engine_name, model_path, available);
-      goto out;
+      goto failed;
     }
   }
   if (!g_file_test (model_path, G_FILE_TEST_IS_REGULAR)) {
     g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL,
         "model file '%s' does not exist or is not a regular file", model_path);
-    goto out;
+    goto failed;
   }
 
   klass = load_engine_class (entry, error);
   if (!klass) {
     g_prefix_error (error, "model '%s': ", model_path);
-    goto out;
+    goto failed;
   }
 
   engine = g_malloc0 (klass->instance_size);
@@ -363,15 +369,18 @@ gst_gpu_engine_open (const gchar *engine_name, const gchar *model_path,
   engine->model_path = g_strdup (model_path);
   engine->device = *device;
   engine->options = options ? *options : defaults;
-  if (!engine->klass->open (engine, error)) {
-    g_free (engine->warning);
-    g_free (engine->model_path);
-    g_clear_pointer (&engine, g_free);
-  }
-
-out:
-  g_free (available);
+  if (!engine->klass->open (engine, error))
+    goto open_failed;
   return engine;
+
+  /* ERRORS */
+open_failed:
+  g_free (engine->warning);
+  g_free (engine->model_path);
+  g_free (engine);
+failed:
+  g_free (available);
+  return NULL;
 }
 
 gboolean
