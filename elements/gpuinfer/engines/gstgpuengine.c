@@ -292,6 +292,22 @@ find_entry_by_path (const gchar *path)
   return found;
 }
 
+/* Returns: (transfer full): each known engine with the model file
+ * extensions it takes, e.g. "torch: .pt .pth; onnx: .onnx". */
+static gchar *
+describe_extensions (void)
+{
+  GString *s = g_string_new (NULL);
+  guint i, j;
+
+  for (i = 0; i < G_N_ELEMENTS (engines); i++) {
+    g_string_append_printf (s, "%s%s:", i ? "; " : "", engines[i].name);
+    for (j = 0; engines[i].extensions[j]; j++)
+      g_string_append_printf (s, " %s", engines[i].extensions[j]);
+  }
+  return g_string_free (s, FALSE);
+}
+
 gchar *
 gst_gpu_engine_list_available (void)
 {
@@ -334,11 +350,12 @@ gst_gpu_engine_open (const gchar *engine_name, const gchar *model_path,
   if (!engine_name || g_ascii_strcasecmp (engine_name, "auto") == 0) {
     entry = find_entry_by_path (model_path);
     if (!entry) {
+      available = describe_extensions ();
       g_set_error (error, GST_GPU_ENGINE_ERROR,
           GST_GPU_ENGINE_ERROR_UNAVAILABLE,
-          "no engine handles the file type of model '%s' (TorchScript: "
-          ".pt, .pth, .torchscript); set the `engine` property",
-          model_path);
+          "no engine handles the file type of model '%s' (%s); set the "
+          "`engine` property",
+          model_path, available);
       goto failed;
     }
   } else {
