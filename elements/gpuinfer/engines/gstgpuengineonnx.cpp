@@ -370,6 +370,17 @@ blob_sizes (const GstGpuTensorInfo *info, guint n)
   return sizes;
 }
 
+/* bytes of one float32 item: every dimension but the batch */
+gsize
+item_bytes (const GstGpuTensorInfo *info)
+{
+  gsize size = sizeof (gfloat);
+
+  for (guint i = 0; i + 1 < info->rank; i++)
+    size *= info->dims[i];
+  return size;
+}
+
 std::string
 mat_shape (const cv::Mat &m)
 {
@@ -497,8 +508,7 @@ stage_inputs (EngineOnnx *self, guint n, const GstGpuEngineTensor *inputs,
     if (!inputs[i].on_device)
       continue;
 #ifdef HAVE_CUDA
-    gsize item = gst_gpu_tensor_info_get_size (&inputs[i].info)
-                 / inputs[i].info.dims[inputs[i].info.rank - 1];
+    gsize item = item_bytes (&inputs[i].info);
     CUevent done = NULL;
     bool ok;
 
@@ -550,8 +560,7 @@ onnx_run_impl (EngineOnnx *self, guint n, const GstGpuEngineTensor *inputs,
     for (guint i = 0; i < engine->n_inputs; i++) {
       const GstGpuTensorInfo *info = &inputs[i].info;
       std::vector<int> sizes = blob_sizes (info, per_pass);
-      gsize item
-          = gst_gpu_tensor_info_get_size (info) / info->dims[info->rank - 1];
+      gsize item = item_bytes (info);
       guint8 *base
           = inputs[i].on_device ? host[i].data () : (guint8 *)inputs[i].data;
       /* wraps the batch buffer: no copy */
@@ -560,11 +569,18 @@ onnx_run_impl (EngineOnnx *self, guint n, const GstGpuEngineTensor *inputs,
     }
     results.emplace_back ();
     forward (self, blobs, results.back ());
+    if (results.back ().size () != engine->n_outputs) {
+      g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_RUN,
+          "model '%s' returned %u outputs on a batch of %u, but %u were "
+          "negotiated",
+          engine->model_path, (guint)results.back ().size (), per_pass,
+          engine->n_outputs);
+      return false;
+    }
     for (guint o = 0; o < engine->n_outputs; o++) {
       const GstGpuTensorInfo *info = &outputs[o].info;
       const cv::Mat &m = results.back ()[o];
-      bool ok = results.back ().size () == engine->n_outputs
-                && m.type () == CV_32F && (guint)m.dims == info->rank
+      bool ok = m.type () == CV_32F && (guint)m.dims == info->rank
                 && m.size[0] == (int)per_pass && m.isContinuous ();
 
       for (guint d = 0; ok && d + 1 < info->rank; d++)
