@@ -229,7 +229,7 @@ GST_START_TEST (test_invalid_onnx_fails_at_start_naming_the_file)
 GST_END_TEST;
 
 /* an Identity on a weight: OpenCV 4.6's message names the node */
-GST_START_TEST (test_unimportable_node_is_named)
+GST_START_TEST (test_unimportable_node_fails_naming_the_node)
 {
   gchar *path = model_path ("identity.onnx");
   const gchar *needles[] = { "cannot import ONNX model",
@@ -252,7 +252,7 @@ gpuinferonnx_suite (void)
   tcase_add_test (tc, test_resnet18_matches_torch);
   tcase_add_test (tc, test_fixed_batch_1_runs_item_by_item);
   tcase_add_test (tc, test_invalid_onnx_fails_at_start_naming_the_file);
-  tcase_add_test (tc, test_unimportable_node_is_named);
+  tcase_add_test (tc, test_unimportable_node_fails_naming_the_node);
   return s;
 }
 
