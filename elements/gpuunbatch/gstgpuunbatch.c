@@ -1389,7 +1389,7 @@ out:
 }
 
 /* ------------------------------------------------------------------------ */
-/* Stats, properties, state                                                 */
+/* Stats, state, properties                                                 */
 
 /* Application or stats-timer thread; takes self->lock. Returns: (transfer
  * full). */
@@ -1459,6 +1459,47 @@ gst_gpu_unbatch_reset_stats (GstGpuUnbatch *self)
   g_mutex_unlock (&self->lock);
 }
 
+/* State-change thread. */
+static GstStateChangeReturn
+gst_gpu_unbatch_change_state (GstElement *element, GstStateChange transition)
+{
+  GstGpuUnbatch *self = GST_GPU_UNBATCH (element);
+  GstStateChangeReturn ret;
+  GstClockTime interval;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      gst_gpu_unbatch_reset_stats (self);
+      GST_OBJECT_LOCK (self);
+      interval = self->stats_interval;
+      GST_OBJECT_UNLOCK (self);
+      gst_gpu_stats_timer_start (
+          &self->stats_timer, element, interval, gst_gpu_unbatch_build_stats);
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      gst_gpu_stats_timer_stop (&self->stats_timer);
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      /* pads are inactive now: drop the per-source ones, a new run may
+       * bring other sources */
+      gst_gpu_unbatch_reset_pads (self);
+      break;
+    default:
+      break;
+  }
+
+  return ret;
+}
+
 /* Application thread; object lock for the interval. */
 static void
 gst_gpu_unbatch_set_property (
@@ -1499,45 +1540,4 @@ gst_gpu_unbatch_get_property (
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-}
-
-/* State-change thread. */
-static GstStateChangeReturn
-gst_gpu_unbatch_change_state (GstElement *element, GstStateChange transition)
-{
-  GstGpuUnbatch *self = GST_GPU_UNBATCH (element);
-  GstStateChangeReturn ret;
-  GstClockTime interval;
-
-  switch (transition) {
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
-      gst_gpu_unbatch_reset_stats (self);
-      GST_OBJECT_LOCK (self);
-      interval = self->stats_interval;
-      GST_OBJECT_UNLOCK (self);
-      gst_gpu_stats_timer_start (
-          &self->stats_timer, element, interval, gst_gpu_unbatch_build_stats);
-      break;
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      gst_gpu_stats_timer_stop (&self->stats_timer);
-      break;
-    default:
-      break;
-  }
-
-  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-  if (ret == GST_STATE_CHANGE_FAILURE)
-    return ret;
-
-  switch (transition) {
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      /* pads are inactive now: drop the per-source ones, a new run may
-       * bring other sources */
-      gst_gpu_unbatch_reset_pads (self);
-      break;
-    default:
-      break;
-  }
-
-  return ret;
 }
