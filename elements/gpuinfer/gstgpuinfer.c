@@ -182,7 +182,9 @@ gst_gpu_infer_class_init (GstGpuInferClass *klass)
    */
   g_object_class_install_property (gobject_class, PROP_ENGINE,
       g_param_spec_string ("engine", "Engine",
-          "Inference engine: auto (by model file extension) or torch",
+          "Inference engine: auto (by the model file's extension: .pt, .pth, "
+          ".torchscript -> torch; .onnx -> onnx), torch or onnx "
+          "(default: auto)",
           DEFAULT_ENGINE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
               | GST_PARAM_MUTABLE_READY));
@@ -1077,7 +1079,8 @@ gst_gpu_infer_start (GstGpuInfer *self)
   if (self->engine->warning) {
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
         ("%s", self->engine->warning),
-        ("model property: '%s', optimize property: true", model));
+        ("model property: '%s', %s engine", model,
+            gst_gpu_engine_get_name (self->engine)));
   }
 
   {
