@@ -23,6 +23,7 @@
 import argparse
 import os
 import struct
+import warnings
 
 from typing import Dict
 
@@ -98,6 +99,14 @@ class Raising(torch.nn.Module):
         return x * 2.0
 
 
+class Warning(torch.nn.Module):
+    """Raises a libtorch warning (aten::warn) at every forward pass."""
+
+    def forward(self, x):
+        warnings.warn("gst-gpustream test warning")
+        return x * 2.0
+
+
 @torch.jit.interface
 class OneOp(torch.nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -167,6 +176,9 @@ def gen_test(outdir):
          [("x", [4])], [("y", [4])])
 
     save(Unfreezable().eval(), os.path.join(outdir, "unfreezable.pt"),
+         [("x", [4])], [("y", [4])])
+
+    save(Warning().eval(), os.path.join(outdir, "warning.pt"),
          [("x", [4])], [("y", [4])])
 
     torch.jit.save(torch.jit.script(DictOut().eval()),

@@ -43,6 +43,43 @@ struct EngineTorch
   bool optimized;
 };
 
+/* libtorch's warnings go to stderr by default. Those raised while this
+ * engine runs a model (e.g. the deprecation notice an optimised graph
+ * gives at every new batch size, about outputs it resized) go to
+ * GStreamer's debug log instead. c10's handler is per thread in libtorch
+ * 1.13: RunningModel installs this one on the thread running the forward
+ * pass for its duration, and puts back the one that was there. */
+class LogWarnings : public c10::WarningHandler {
+public:
+  void process (const c10::SourceLocation &where, const std::string &msg,
+      const bool verbatim) override
+  {
+    GST_DEBUG ("model '%s': libtorch warning (%s:%u): %s", model, where.file,
+        where.line, msg.c_str ());
+  }
+
+  const char *model = nullptr;
+};
+
+/* Marks this thread as running @model: its libtorch warnings are logged. */
+class RunningModel {
+public:
+  explicit RunningModel (const char *model)
+      : prev_ (c10::Warning::get_warning_handler ())
+  {
+    handler_.model = model;
+    c10::Warning::set_warning_handler (&handler_);
+  }
+  ~RunningModel ()
+  {
+    c10::Warning::set_warning_handler (prev_);
+  }
+
+private:
+  LogWarnings handler_;
+  c10::WarningHandler *prev_;
+};
+
 /* The intra-op thread count last applied on this thread. ATen's OpenMP
  * backend reads it per thread (omp_set_num_threads sets the calling
  * thread's value), so each engine applies its own count on the thread
@@ -455,6 +492,7 @@ configure_outputs (
   /* Probe: one forward pass on a zero batch of one. */
   args = zero_inputs (self, inputs, 1);
   try {
+    RunningModel running (engine->model_path);
     c10::InferenceMode guard;
     result = self->module->forward (args);
   } catch (const std::exception &e) {
@@ -509,6 +547,7 @@ warm_up (EngineTorch *self, const GstGpuTensorInfo *inputs)
 
   engine->warmup_time = 0;
   try {
+    RunningModel running (engine->model_path);
     c10::InferenceMode guard;
     torch::jit::GraphOptimizerEnabledGuard executor_guard (!self->optimized);
     std::vector<c10::IValue> args = zero_inputs (self, inputs, batch);
@@ -560,6 +599,7 @@ torch_run_impl (EngineTorch *self, guint n, const GstGpuEngineTensor *inputs,
   }
 
   try {
+    RunningModel running (engine->model_path);
     c10::InferenceMode guard;
     torch::jit::GraphOptimizerEnabledGuard executor_guard (!self->optimized);
     result = self->module->forward (args);

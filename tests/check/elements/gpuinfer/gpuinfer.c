@@ -795,6 +795,65 @@ GST_START_TEST (test_warmup_runs_at_caps_and_is_reported)
 
 GST_END_TEST;
 
+/* Collects GStreamer log lines that mention the test model's warning. */
+static void
+collect_warning_log (GstDebugCategory *category, GstDebugLevel level,
+    const gchar *file, const gchar *function, gint line, GObject *object,
+    GstDebugMessage *message, gpointer user_data)
+{
+  const gchar *text = gst_debug_message_get (message);
+
+  if (text && strstr (text, "gst-gpustream test warning"))
+    g_atomic_int_inc ((gint *)user_data);
+}
+
+/* A warning libtorch raises inside the model (warning.pt warns at every
+ * forward pass; the optimised mobilenet warns about resized outputs at
+ * every new batch size) goes to GStreamer's log, not to stderr. */
+GST_START_TEST (test_model_warnings_go_to_the_log_not_stderr)
+{
+  gchar *caps = tensors_caps (1, "4:2", "float32");
+  const gfloat in[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+  gchar *err_path = NULL, *err_text = NULL;
+  gint logged = 0, err_fd, saved;
+  GstHarness *h;
+
+  gst_debug_set_threshold_for_name ("default", GST_LEVEL_DEBUG);
+  gst_debug_add_log_function (collect_warning_log, &logged, NULL);
+  err_fd = g_file_open_tmp ("gpuinfer-stderr-XXXXXX", &err_path, NULL);
+  fail_unless (err_fd >= 0);
+  fflush (stderr);
+  saved = dup (STDERR_FILENO);
+  fail_unless (dup2 (err_fd, STDERR_FILENO) >= 0);
+
+  h = setup_harness (make_infer ("warning.pt", NULL), caps);
+  fail_unless_equals_int (
+      gst_harness_push (h, gst_buffer_new_memdup (in, sizeof (in))),
+      GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (h));
+  gst_harness_teardown (h);
+
+  fflush (stderr);
+  dup2 (saved, STDERR_FILENO);
+  close (saved);
+  close (err_fd);
+  gst_debug_remove_log_function (collect_warning_log);
+  fail_unless (g_file_get_contents (err_path, &err_text, NULL, NULL));
+  /* libtorch's own handler prints "Warning: <message> (function ...)";
+   * GStreamer's log, also on stderr here, words it differently */
+  fail_if (strstr (err_text, "Warning: gst-gpustream test warning") != NULL,
+      "libtorch printed the model's warning to stderr");
+  /* warm-up and the batch: at least three forward passes warned */
+  fail_unless (g_atomic_int_get (&logged) >= 3, "%d warnings logged", logged);
+
+  g_unlink (err_path);
+  g_free (err_path);
+  g_free (err_text);
+  g_free (caps);
+}
+
+GST_END_TEST;
+
 /* --- failures at READY->PAUSED ------------------------------------------ */
 
 static void
@@ -1144,6 +1203,7 @@ gpuinfer_suite (void)
 #endif
   tcase_add_test (tc, test_unfreezable_model_loads_with_one_warning);
   tcase_add_test (tc, test_warmup_runs_at_caps_and_is_reported);
+  tcase_add_test (tc, test_model_warnings_go_to_the_log_not_stderr);
 
   suite_add_tcase (s, neg);
   tcase_add_loop_test (
