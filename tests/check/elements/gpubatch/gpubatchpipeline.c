@@ -18,7 +18,7 @@
  */
 #include <stdlib.h>
 
-#include <gst/check/gstcheck.h>
+#include "gpubatchtest.h"
 
 #define FRAMES_PER_SOURCE 100
 
@@ -39,32 +39,6 @@ on_handoff (GstElement *sink, GstBuffer *buffer, GstPad *pad, gpointer data)
   g_mutex_unlock (&counts->lock);
 }
 
-static guint64
-field_u64 (const GstStructure *s, const gchar *field)
-{
-  guint64 v = 0;
-  guint u;
-
-  /* items-held is a guint on gpubatch */
-  if (gst_structure_get_uint (s, field, &u))
-    return u;
-  fail_unless (gst_structure_get_uint64 (s, field, &v), "no %s", field);
-  return v;
-}
-
-static guint64
-stats_get (GstElement *e, const gchar *field)
-{
-  GstStructure *s = NULL;
-  guint64 v;
-
-  g_object_get (e, "stats", &s, NULL);
-  fail_unless (s != NULL);
-  v = field_u64 (s, field);
-  gst_structure_free (s);
-  return v;
-}
-
 /* in = out + dropped + failed + held, from one snapshot of @e's stats;
  * returns out. */
 static guint64
@@ -75,11 +49,11 @@ check_balance (GstElement *e)
 
   g_object_get (e, "stats", &s, NULL);
   fail_unless (s != NULL);
-  in = field_u64 (s, "items-in");
-  out = field_u64 (s, "items-out");
-  fail_unless_equals_uint64 (in, out + field_u64 (s, "items-dropped")
-                                     + field_u64 (s, "items-failed")
-                                     + field_u64 (s, "items-held"));
+  in = stat_field_u64 (s, "items-in");
+  out = stat_field_u64 (s, "items-out");
+  fail_unless_equals_uint64 (in, out + stat_field_u64 (s, "items-dropped")
+                                     + stat_field_u64 (s, "items-failed")
+                                     + stat_field_u64 (s, "items-held"));
   gst_structure_free (s);
   return out;
 }
@@ -140,14 +114,13 @@ run_sources (guint n_sources, const gchar *batch_props, gboolean lossless)
   batch = gst_bin_get_by_name (GST_BIN (pipeline), "b");
   unbatch = gst_bin_get_by_name (GST_BIN (pipeline), "u");
   fail_unless_equals_uint64 (
-      check_balance (batch), stats_get (unbatch, "items-in"));
+      check_balance (batch), stat_u64 (unbatch, "items-in"));
   check_balance (unbatch);
-  fail_unless_equals_uint64 (stats_get (batch, "items-in"), total);
+  fail_unless_equals_uint64 (stat_u64 (batch, "items-in"), total);
   fail_unless_equals_uint64 (
-      stats_get (batch, "items-out") + stats_get (batch, "items-dropped"),
-      total);
-  fail_unless_equals_uint64 (stats_get (batch, "items-out"), delivered);
-  fail_unless_equals_uint64 (stats_get (unbatch, "items-out"), delivered);
+      stat_u64 (batch, "items-out") + stat_u64 (batch, "items-dropped"), total);
+  fail_unless_equals_uint64 (stat_u64 (batch, "items-out"), delivered);
+  fail_unless_equals_uint64 (stat_u64 (unbatch, "items-out"), delivered);
   gst_object_unref (batch);
   gst_object_unref (unbatch);
 
@@ -232,10 +205,10 @@ GST_START_TEST (test_counters_balance_after_flushing_seek)
   /* a batch gpuunbatch took in but could not finish pushing comes back
    * as FLUSHING, and gpubatch cannot tell it from one the pad refused: it
    * counts it dropped, so gpuunbatch may count more in than gpubatch out */
-  fail_unless (check_balance (batch) <= stats_get (unbatch, "items-in"));
+  fail_unless (check_balance (batch) <= stat_u64 (unbatch, "items-in"));
   check_balance (unbatch);
-  fail_unless_equals_uint64 (stats_get (batch, "items-held"), 0);
-  fail_unless_equals_uint64 (stats_get (unbatch, "items-held"), 0);
+  fail_unless_equals_uint64 (stat_u64 (batch, "items-held"), 0);
+  fail_unless_equals_uint64 (stat_u64 (unbatch, "items-held"), 0);
   gst_object_unref (batch);
   gst_object_unref (unbatch);
 

@@ -39,6 +39,8 @@ GstHarness *batch_harness (const gchar *props, const gchar *caps);
 GstBuffer *video_buffer (
     const GstVideoInfo *info, guint seed, GstClockTime pts);
 GstBuffer *gray_buffer (guint seed, GstClockTime pts);
+/* A counter of a stats structure, guint64 or guint. */
+guint64 stat_field_u64 (const GstStructure *s, const gchar *field);
 guint64 stat_u64 (GstElement *e, const gchar *field);
 guint stat_uint (GstElement *e, const gchar *field);
 gboolean stat_bool (GstElement *e, const gchar *field);
