@@ -74,7 +74,18 @@ gst_gpu_batch_meta_init (GstMeta *meta, gpointer params, GstBuffer *buffer)
   bmeta->n_slots = 0;
   bmeta->n_valid = 0;
   bmeta->slots = NULL;
+  bmeta->slot_width = 0;
+  bmeta->slot_height = 0;
   return TRUE;
+}
+
+static void
+clear_frames (GstGpuBatchSlot *slots, guint n_slots)
+{
+  guint i;
+
+  for (i = 0; i < n_slots; i++)
+    g_clear_pointer (&slots[i].frame, gst_sample_unref);
 }
 
 /* Called when the buffer is freed or the meta removed. */
@@ -83,6 +94,8 @@ gst_gpu_batch_meta_free (GstMeta *meta, GstBuffer *buffer)
 {
   GstGpuBatchMeta *bmeta = (GstGpuBatchMeta *)meta;
 
+  if (bmeta->slots != NULL)
+    clear_frames (bmeta->slots, bmeta->n_slots);
   g_clear_pointer (&bmeta->slots, g_free);
   bmeta->n_slots = 0;
   bmeta->n_valid = 0;
@@ -101,6 +114,11 @@ init_slots (GstGpuBatchSlot *slots, guint n_slots)
     slots[i].width = 0;
     slots[i].height = 0;
     slots[i].status = GST_GPU_SLOT_STATUS_OK;
+    slots[i].x = 0;
+    slots[i].y = 0;
+    slots[i].scaled_width = 0;
+    slots[i].scaled_height = 0;
+    slots[i].frame = NULL;
   }
 }
 
@@ -108,6 +126,10 @@ init_slots (GstGpuBatchSlot *slots, guint n_slots)
 static void
 copy_meta_contents (GstGpuBatchMeta *dest, const GstGpuBatchMeta *src)
 {
+  guint i;
+
+  if (dest->slots != NULL)
+    clear_frames (dest->slots, dest->n_slots);
   if (dest->n_slots != src->n_slots) {
     g_free (dest->slots);
     dest->slots = g_new (GstGpuBatchSlot, src->n_slots);
@@ -115,7 +137,13 @@ copy_meta_contents (GstGpuBatchMeta *dest, const GstGpuBatchMeta *src)
   }
   if (src->n_slots > 0)
     memcpy (dest->slots, src->slots, src->n_slots * sizeof (GstGpuBatchSlot));
+  for (i = 0; i < dest->n_slots; i++) {
+    if (dest->slots[i].frame != NULL)
+      gst_sample_ref (dest->slots[i].frame);
+  }
   dest->n_valid = src->n_valid;
+  dest->slot_width = src->slot_width;
+  dest->slot_height = src->slot_height;
 }
 
 /* Called from gst_buffer_copy_into () and GstBaseTransform in the thread
@@ -198,6 +226,44 @@ gst_buffer_add_gpu_batch_meta (GstBuffer *buffer, guint n_slots)
   meta->n_slots = n_slots;
   init_slots (meta->slots, n_slots);
   return meta;
+}
+
+/**
+ * gst_gpu_batch_slot_set_frame:
+ * @slot: a slot of a batch meta
+ * @frame: (nullable) (transfer none): the input frame and its caps
+ *
+ * Replaces the slot's frame reference with a new reference to @frame.
+ */
+void
+gst_gpu_batch_slot_set_frame (GstGpuBatchSlot *slot, GstSample *frame)
+{
+  g_return_if_fail (slot != NULL);
+
+  if (frame != NULL)
+    gst_sample_ref (frame);
+  g_clear_pointer (&slot->frame, gst_sample_unref);
+  slot->frame = frame;
+}
+
+/**
+ * gst_gpu_batch_slot_move:
+ * @dest: the slot to overwrite
+ * @src: the slot to move from
+ *
+ * Copies every field of @src into @dest. The frame reference moves: @dest's
+ * old frame is released and @src no longer holds one.
+ */
+void
+gst_gpu_batch_slot_move (GstGpuBatchSlot *dest, GstGpuBatchSlot *src)
+{
+  g_return_if_fail (dest != NULL && src != NULL);
+
+  if (dest == src)
+    return;
+  g_clear_pointer (&dest->frame, gst_sample_unref);
+  *dest = *src;
+  src->frame = NULL;
 }
 
 /**

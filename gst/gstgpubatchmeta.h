@@ -26,6 +26,11 @@ const gchar *gst_gpu_slot_status_to_string (GstGpuSlotStatus status);
  * @width, @height: original size (video: pixels; audio: samples per window
  *   and channels; tensors: bytes and 1)
  * @status: slot status
+ * @x, @y, @scaled_width, @scaled_height: video only: the rectangle of the
+ *   slot, in slot pixels, that the frame was scaled into: the whole slot,
+ *   or the centred part of it when gpubatch letterboxes; 0 otherwise
+ * @frame: (nullable): the input frame and its caps, when gpubatch keeps
+ *   frames (property keep-frames); owned by the meta
  */
 typedef struct
 {
@@ -36,6 +41,11 @@ typedef struct
   guint width;
   guint height;
   GstGpuSlotStatus status;
+  guint x;
+  guint y;
+  guint scaled_width;
+  guint scaled_height;
+  GstSample *frame;
 } GstGpuBatchSlot;
 
 /**
@@ -43,6 +53,8 @@ typedef struct
  * @n_slots: batch dimension N of the tensors
  * @n_valid: slots 0..n_valid-1 hold items; the rest are padding
  * @slots: (array length=n_slots): per-slot description
+ * @slot_width, @slot_height: video only: the spatial size of a slot in the
+ *   batch tensor (the network's input size); 0 for audio and tensors
  */
 typedef struct
 {
@@ -50,6 +62,8 @@ typedef struct
   guint n_slots;
   guint n_valid;
   GstGpuBatchSlot *slots;
+  guint slot_width;
+  guint slot_height;
 } GstGpuBatchMeta;
 
 GType gst_gpu_batch_meta_api_get_type (void);
@@ -64,6 +78,13 @@ const GstMetaInfo *gst_gpu_batch_meta_get_info (void);
  * timestamps GST_CLOCK_TIME_NONE. */
 GstGpuBatchMeta *gst_buffer_add_gpu_batch_meta (
     GstBuffer *buffer, guint n_slots);
+
+/* Sets @slot's frame to @frame (reffed; NULL clears it). */
+void gst_gpu_batch_slot_set_frame (GstGpuBatchSlot *slot, GstSample *frame);
+
+/* Copies @src into @dest, replacing what @dest described; the frame
+ * reference moves with it, leaving @src without one. */
+void gst_gpu_batch_slot_move (GstGpuBatchSlot *dest, GstGpuBatchSlot *src);
 
 /* Number of slots whose status is @status among the valid ones. */
 guint gst_gpu_batch_meta_count_status (

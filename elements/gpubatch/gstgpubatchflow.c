@@ -52,12 +52,14 @@ slots_move (GstGpuBatch *self, GstGpuBatchBuf *dst, guint to,
     GstGpuBatchBuf *src, guint from, guint count)
 {
   gsize size = self->item_size;
+  guint i;
 
   if (!gst_gpu_device_copy (self->device, dst->base + to * size,
           src->base + from * size, count * size))
     return FALSE;
-  memcpy (&dst->meta->slots[to], &src->meta->slots[from],
-      count * sizeof (GstGpuBatchSlot));
+  for (i = 0; i < count; i++)
+    gst_gpu_batch_slot_move (
+        &dst->meta->slots[to + i], &src->meta->slots[from + i]);
   memcpy (
       &dst->arrivals[to], &src->arrivals[from], count * sizeof (GstClockTime));
   return TRUE;
