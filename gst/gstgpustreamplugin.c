@@ -20,7 +20,11 @@ plugin_init (GstPlugin *plugin)
   ret |= GST_ELEMENT_REGISTER (gpuinfer, plugin);
   ret |= GST_ELEMENT_REGISTER (gpuoptbin, plugin);
   ret |= GST_ELEMENT_REGISTER (gpukvcache, plugin);
-
+  ret |= GST_ELEMENT_REGISTER (gpudecode, plugin);
+  ret |= GST_ELEMENT_REGISTER (gpuoverlay, plugin);
+  ret |= GST_ELEMENT_REGISTER (gpupublish, plugin);
+  ret |= gst_tracer_register (
+      plugin, "gpustream", gst_gpu_stream_tracer_get_type ());
 
   return ret;
 }
