@@ -243,6 +243,7 @@ gst_gpu_result_to_roi_meta (const GstGpuResult *result, GstBuffer *buffer,
   GstVideoRegionOfInterestMeta *roi;
   gchar *label;
   guint x = 0, y = 0, w = frame_width, h = frame_height;
+  gint id;
 
   g_return_val_if_fail (result != NULL, FALSE);
   g_return_val_if_fail (GST_IS_BUFFER (buffer), FALSE);
@@ -252,11 +253,13 @@ gst_gpu_result_to_roi_meta (const GstGpuResult *result, GstBuffer *buffer,
     clamp_span (result->x, result->x + result->width, frame_width, &x, &w);
     clamp_span (result->y, result->y + result->height, frame_height, &y, &h);
   }
+  id = (gint)gst_buffer_get_n_meta (
+      buffer, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
   label = gst_gpu_result_dup_label (result);
   roi = gst_buffer_add_video_region_of_interest_meta (
       buffer, label, x, y, w, h);
   if (roi != NULL) {
-    roi->id = -1;
+    roi->id = id;
     gst_video_region_of_interest_meta_add_param (
         roi, result_to_structure (result, label));
   }

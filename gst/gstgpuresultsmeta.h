@@ -92,7 +92,9 @@ const GstGpuResult *gst_gpu_results_meta_get_slot (
  *
  * Adds one GstVideoRegionOfInterestMeta to @buffer: the box (clamped to
  * the frame of @frame_width x @frame_height; the whole frame for a class),
- * roi_type the label (or "class-N" without labels), and one param
+ * roi_type the label (or "class-N" without labels), id its index among
+ * the frame's region-of-interest metas (0, 1, ..., so that
+ * gst_buffer_get_video_region_of_interest_meta_id () finds each), and one param
  * structure, "detection" or "classification", with fields `confidence`
  * (double), `class-id` (int), `label` (string) and, for boxes with
  * keypoints, `keypoints` (GstValueArray of x, y, x, y, ... doubles in frame
