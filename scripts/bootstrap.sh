@@ -25,7 +25,10 @@ PACKAGES=(
   libtorch-dev python3-torch
   python3-torchvision
   libopencv-imgproc-dev
-  libopencv-dnn-dev python3-onnx
+  libopencv-dnn-dev python3-onnx python3-opencv
+  libcairo2-dev libpango1.0-dev libjson-glib-dev libsoup-3.0-dev
+  python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
+  python3-skimage python3-matplotlib prometheus chromium
 )
 
 as_root() {
@@ -40,6 +43,11 @@ install_missing() {
       missing+=("$p")
     fi
   done
+  # npm fetches the pretrained face model; a Node.js from elsewhere may
+  # already bring its own npm
+  if ! command -v npm >/dev/null; then
+    missing+=(npm)
+  fi
   if [ ${#missing[@]} -eq 0 ]; then
     return
   fi
