@@ -163,7 +163,8 @@ struct _GstGpuDecode
   guint reg_tensor[GST_GPU_TENSORS_LIMIT];
   guint n_reg_tensors;
   guint n_anchors;
-  GArray *anchors; /* GstGpuAnchor, made for anchors_w x anchors_h */
+  GstCaps *refused; /* the last caps refused, reported once */
+  GArray *anchors;  /* GstGpuAnchor, made for anchors_w x anchors_h */
   guint anchors_w, anchors_h;
 
   /* scratch, sized at caps time */
@@ -582,6 +583,7 @@ gst_gpu_decode_finalize (GObject *object)
 
   settings_clear (&self->props);
   settings_clear (&self->run);
+  gst_clear_caps (&self->refused);
   g_array_unref (self->labels);
   g_array_unref (self->anchors);
   g_array_unref (self->dets);
@@ -866,6 +868,7 @@ gst_gpu_decode_stop (GstBaseTransform *trans)
   g_array_set_size (self->anchors, 0);
   self->anchors_w = self->anchors_h = 0;
   self->batch = 0;
+  gst_clear_caps (&self->refused);
   return TRUE;
 }
 
@@ -1011,6 +1014,9 @@ gst_gpu_decode_set_caps (
   gsize offset = 0;
   guint t;
 
+  /* GstBaseTransform retries the current caps when a buffer comes */
+  if (self->refused && gst_caps_is_equal (incaps, self->refused))
+    return FALSE;
   if (!gst_gpu_tensors_config_from_caps (c, incaps, &error))
     goto bad_caps;
 
@@ -1046,17 +1052,22 @@ gst_gpu_decode_set_caps (
 
   g_array_set_size (self->scores, self->n_classes);
   g_array_set_size (self->top, self->run.top_k);
+  gst_clear_caps (&self->refused);
   GST_INFO_OBJECT (self, "%s on %" GST_PTR_FORMAT, decoder_name (self), incaps);
   return TRUE;
 
   /* ERRORS */
 bad_caps:
+  gst_caps_replace (&self->refused, incaps);
+  self->batch = 0;
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
       ("Could not decode the input: it is not static other/tensors"),
       ("%s; caps %" GST_PTR_FORMAT, error->message, incaps));
   g_clear_error (&error);
   return FALSE;
 bad_layout:
+  gst_caps_replace (&self->refused, incaps);
+  self->batch = 0;
   desc = g_string_new (NULL);
   describe_tensors (c, desc);
   if (self->run.decoder == GST_GPU_DECODE_DECODER_SSD_ANCHORS
