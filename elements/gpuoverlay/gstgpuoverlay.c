@@ -169,7 +169,8 @@ gst_gpu_overlay_class_init (GstGpuOverlayClass *klass)
           "Width of box outlines in pixels; also the radius of keypoint dots "
           "(at least 2 pixels)",
           0.5, 64.0, DEFAULT_LINE_WIDTH,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+          G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING
+              | G_PARAM_STATIC_STRINGS));
 
   /**
    * GstGpuOverlay:font-desc:
@@ -181,7 +182,9 @@ gst_gpu_overlay_class_init (GstGpuOverlayClass *klass)
       g_param_spec_string ("font-desc", "Font description",
           "Pango font description of the labels, e.g. \"Sans Bold 16\"; the "
           "size is in pixels of the frame",
-          DEFAULT_FONT_DESC, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+          DEFAULT_FONT_DESC,
+          G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING
+              | G_PARAM_STATIC_STRINGS));
 
   /**
    * GstGpuOverlay:show-labels:
@@ -191,7 +194,9 @@ gst_gpu_overlay_class_init (GstGpuOverlayClass *klass)
   g_object_class_install_property (gobject_class, PROP_SHOW_LABELS,
       g_param_spec_boolean ("show-labels", "Show labels",
           "Write each region's label (its roi_type without a label)",
-          DEFAULT_SHOW_LABELS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+          DEFAULT_SHOW_LABELS,
+          G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING
+              | G_PARAM_STATIC_STRINGS));
 
   /**
    * GstGpuOverlay:show-confidence:
@@ -203,7 +208,9 @@ gst_gpu_overlay_class_init (GstGpuOverlayClass *klass)
       g_param_spec_boolean ("show-confidence", "Show confidence",
           "Write each region's confidence (0 to 1, two decimals) after its "
           "label",
-          DEFAULT_SHOW_CONFIDENCE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+          DEFAULT_SHOW_CONFIDENCE,
+          G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING
+              | G_PARAM_STATIC_STRINGS));
 
   /**
    * GstGpuOverlay:show-keypoints:
@@ -213,7 +220,8 @@ gst_gpu_overlay_class_init (GstGpuOverlayClass *klass)
   g_object_class_install_property (gobject_class, PROP_SHOW_KEYPOINTS,
       g_param_spec_boolean ("show-keypoints", "Show keypoints",
           "Draw the keypoints of detections as dots", DEFAULT_SHOW_KEYPOINTS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+          G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING
+              | G_PARAM_STATIC_STRINGS));
 
   /**
    * GstGpuOverlay:color:
@@ -226,7 +234,8 @@ gst_gpu_overlay_class_init (GstGpuOverlayClass *klass)
           "One colour for every region as 0xAARRGGBB; 0 colours each region "
           "by class id from the palette",
           0, G_MAXUINT32, DEFAULT_COLOR,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+          G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING
+              | G_PARAM_STATIC_STRINGS));
 
   /**
    * GstGpuOverlay:palette:
@@ -243,7 +252,8 @@ gst_gpu_overlay_class_init (GstGpuOverlayClass *klass)
           "them)",
           g_param_spec_uint ("color", "Color", "A colour as 0xAARRGGBB", 0,
               G_MAXUINT32, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS),
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+          G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING
+              | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
