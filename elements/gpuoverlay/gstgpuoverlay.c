@@ -167,7 +167,7 @@ gst_gpu_overlay_class_init (GstGpuOverlayClass *klass)
   g_object_class_install_property (gobject_class, PROP_LINE_WIDTH,
       g_param_spec_double ("line-width", "Line width",
           "Width of box outlines in pixels; also the radius of keypoint dots "
-          "(at least 2 pixels)",
+          "(at least 2 pixels) (default: 2)",
           0.5, 64.0, DEFAULT_LINE_WIDTH,
           G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING
               | G_PARAM_STATIC_STRINGS));
@@ -181,7 +181,7 @@ gst_gpu_overlay_class_init (GstGpuOverlayClass *klass)
   g_object_class_install_property (gobject_class, PROP_FONT_DESC,
       g_param_spec_string ("font-desc", "Font description",
           "Pango font description of the labels, e.g. \"Sans Bold 16\"; the "
-          "size is in pixels of the frame",
+          "size is in pixels of the frame (default: \"Sans 12\")",
           DEFAULT_FONT_DESC,
           G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING
               | G_PARAM_STATIC_STRINGS));
@@ -193,7 +193,8 @@ gst_gpu_overlay_class_init (GstGpuOverlayClass *klass)
    */
   g_object_class_install_property (gobject_class, PROP_SHOW_LABELS,
       g_param_spec_boolean ("show-labels", "Show labels",
-          "Write each region's label (its roi_type without a label)",
+          "Write each region's label (its roi_type without a label) "
+          "(default: true)",
           DEFAULT_SHOW_LABELS,
           G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING
               | G_PARAM_STATIC_STRINGS));
@@ -207,7 +208,7 @@ gst_gpu_overlay_class_init (GstGpuOverlayClass *klass)
   g_object_class_install_property (gobject_class, PROP_SHOW_CONFIDENCE,
       g_param_spec_boolean ("show-confidence", "Show confidence",
           "Write each region's confidence (0 to 1, two decimals) after its "
-          "label",
+          "label (default: true)",
           DEFAULT_SHOW_CONFIDENCE,
           G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING
               | G_PARAM_STATIC_STRINGS));
@@ -219,7 +220,8 @@ gst_gpu_overlay_class_init (GstGpuOverlayClass *klass)
    */
   g_object_class_install_property (gobject_class, PROP_SHOW_KEYPOINTS,
       g_param_spec_boolean ("show-keypoints", "Show keypoints",
-          "Draw the keypoints of detections as dots", DEFAULT_SHOW_KEYPOINTS,
+          "Draw the keypoints of detections as dots (default: true)",
+          DEFAULT_SHOW_KEYPOINTS,
           G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING
               | G_PARAM_STATIC_STRINGS));
 
@@ -232,7 +234,7 @@ gst_gpu_overlay_class_init (GstGpuOverlayClass *klass)
   g_object_class_install_property (gobject_class, PROP_COLOR,
       g_param_spec_uint ("color", "Color",
           "One colour for every region as 0xAARRGGBB; 0 colours each region "
-          "by class id from the palette",
+          "by class id from the palette (default: 0)",
           0, G_MAXUINT32, DEFAULT_COLOR,
           G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING
               | G_PARAM_STATIC_STRINGS));
