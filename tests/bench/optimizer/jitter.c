@@ -7,9 +7,15 @@
  *
  * Jitter of a buffer = the clock time its handoff runs minus the clock time
  * it was due (base time + running time).
+ *
+ * With OPTBENCH_SAMPLES=FILE, each run also appends one line to FILE: the
+ * gpuoptbin properties of the run ("-" without gpuoptbin), a tab, and every
+ * buffer's jitter in microseconds, sorted (scripts/bench-report.py draws
+ * histograms from them). The printed text is the same either way.
  */
 #include "optbench.h"
 
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -75,6 +81,24 @@ typedef struct
   guint n;
 } Result;
 
+static void
+append_samples (const gchar *path, const gchar *props, const Jitter *j)
+{
+  FILE *f = fopen (path, "a");
+  guint i;
+
+  if (f == NULL) {
+    g_printerr (
+        "OPTBENCH_SAMPLES: cannot open %s: %s\n", path, g_strerror (errno));
+    return;
+  }
+  fprintf (f, "%s\t", props ? props : "-");
+  for (i = 0; i < j->n; i++)
+    fprintf (f, "%s%.1f", i ? " " : "", j->jitter[i] / 1000.0);
+  fprintf (f, "\n");
+  fclose (f);
+}
+
 static gboolean
 run_once (const gchar *desc, const gchar *props, guint buffers, Result *r,
     gchar **applied)
@@ -135,6 +159,8 @@ run_once (const gchar *desc, const gchar *props, guint buffers, Result *r,
   }
   qsort (j.jitter, j.n, sizeof (GstClockTime), cmp);
   r->n = j.n;
+  if (g_getenv ("OPTBENCH_SAMPLES"))
+    append_samples (g_getenv ("OPTBENCH_SAMPLES"), props, &j);
   if (g_getenv ("OPTBENCH_DEBUG"))
     g_printerr ("%s: %u buffers, first %" G_GUINT64_FORMAT
                 " last %" G_GUINT64_FORMAT "\n",
