@@ -277,22 +277,25 @@ def parse_kvtable(text, fig):
                           (label, m.group(1), m.group(2)), m.group(5))
 
 
+FUSION = (
+    ("CPU time (s)", r"cpu: without (%s) s, with (%s) s"),
+    ("context switches", r"context switches: without (%s), with (%s)"),
+    ("streaming threads (peak)",
+     r"streaming threads \(peak alive\): without (%s), with (%s)"),
+    ("CPU per buffer (us)",
+     r"per-buffer cpu: without (%s) us, with (%s) us"),
+)
+
+
 def parse_fusion(text, fig):
-    f = fig.figures
-    for key, what in (("cpu_s", r"cpu: without (%s) s, with (%s) s"),
-                      ("context_switches",
-                       r"context switches: without (%s), with (%s)"),
-                      ("streaming_threads", r"streaming threads \(peak "
-                       r"alive\): without (%s), with (%s)"),
-                      ("cpu_us_per_buffer",
-                       r"per-buffer cpu: without (%s) us, with (%s) us")):
+    for label, what in FUSION:
         m = re.search(r"^RESULT " + what % (NUM, NUM), text, re.M)
         if m:
             without, with_ = float(m.group(1)), float(m.group(2))
-            f[key] = {"without": without, "with": with_}
-            if key != "cpu_us_per_buffer" and with_ > 0:
-                fig.ratio("%s: without / with gpuoptbin" %
-                          key.replace("_", " "), without / with_)
+            fig.figures[label] = {"without": without, "with": with_}
+            if with_ > 0 and label != "CPU per buffer (us)":
+                fig.ratio("%s: without / with gpuoptbin fusion" % label,
+                          without / with_)
 
 
 JITTER_VARIANTS = {
@@ -450,7 +453,7 @@ def list_benchmarks(build):
     return [b["name"] for b in json.loads(out)]
 
 
-def run_benchmark(build, name, samples):
+def run_benchmark(build, name, samples, rebuild):
     """Runs one benchmark through meson test (its own environment, timeout
     and dependencies) and returns its record."""
     logbase = "bench-report-" + re.sub(r"[^\w.-]", "_", name)
@@ -463,7 +466,8 @@ def run_benchmark(build, name, samples):
               .isoformat(timespec="seconds")}
     t0 = time.monotonic()
     proc = subprocess.run(["meson", "test", "-C", build, "--benchmark",
-                           "--quiet", "--logbase", logbase, "--", name],
+                           "--quiet", "--logbase", logbase] +
+                          ([] if rebuild else ["--no-rebuild"]) + [name],
                           env=env)
     record["duration_s"] = round(time.monotonic() - t0, 1)
     record["load_average_end"] = loadavg()
@@ -511,7 +515,8 @@ def new_run(args):
         for name in benchmarks:
             print("bench-report: running %s (load average %s)" %
                   (name, " ".join("%.2f" % x for x in loadavg())), flush=True)
-            run["benchmarks"][name] = run_benchmark(args.build, name, samples)
+            run["benchmarks"][name] = run_benchmark(args.build, name,
+                                                    samples, args.rebuild)
     run["load_average_end"] = loadavg()
     return run
 
@@ -573,8 +578,8 @@ def bars(ax, groups, series, title, unit, log=False, horizontal=False):
 
 
 def plots(run, out):
-    """Draws what the run's figures hold; returns {benchmark: [(file, caption)]}
-    and {benchmark: [what could not be drawn]}."""
+    """Draws what the run's figures hold. Returns {benchmark: [(file,
+    caption)]} and {benchmark: [what could not be drawn]}."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -706,7 +711,8 @@ def plots(run, out):
              [("cached / %s (%s)" % (k, clock),
                [cur[m].get("speedup " + k, {}).get(key) for m in models])
               for k in ("baseline", "baseline/4")
-              for key, clock in (("wall", "wall clock"), ("cpu", "CPU time"))],
+              for key, clock in (("wall", "wall clock"),
+                                 ("cpu", "CPU time"))],
              "Memoised gpuinfer (gpukvcache), half the frames repeat",
              "speed-up")
         for x, m in enumerate(models):
@@ -763,11 +769,11 @@ def plots(run, out):
     p = fig_of("optbin-profiling")
     pairs = []
     if f:
-        pairs += [(k.replace("_", " "), "without", v["without"], "with",
-                   v["with"]) for k, v in f.items()]
+        pairs += [(k, "without", v["without"], "with", v["with"])
+                  for k, v in f.items()]
     if p and p.get("cpu_s"):
-        pairs.append(("cpu s, profiling", "off", p["cpu_s"]["off"], "on",
-                      p["cpu_s"]["on"]))
+        pairs.append(("CPU time (s), profiling", "off",
+                      p["cpu_s"]["off"], "on", p["cpu_s"]["on"]))
     if pairs:
         fig, axes = panels(len(pairs), 2.4, 3)
         for ax, (title, a, x, c, y) in zip(axes, pairs):
@@ -905,6 +911,9 @@ def main():
                     "BUILD/bench-report)")
     ap.add_argument("--only", action="append", metavar="NAME",
                     help="run only this benchmark (repeatable)")
+    ap.add_argument("--no-rebuild", dest="rebuild", action="store_false",
+                    help="run the benchmarks as built (meson test "
+                    "--no-rebuild)")
     ap.add_argument("--from-json", metavar="RUN",
                     help="take this run's figures from a JSON file instead "
                     "of running the benchmarks")
