@@ -797,22 +797,24 @@ out:
   return rect;
 }
 
-/* Adds @rect to the composition meta of @buf, after what upstream put
- * there. */
+/* Adds @rect to the composition meta of @buf, after the rectangles
+ * upstream put there (the same rectangles, not copies). */
 static void
 attach_rectangle (GstBuffer *buf, GstVideoOverlayRectangle *rect)
 {
   GstVideoOverlayCompositionMeta *meta
       = gst_buffer_get_video_overlay_composition_meta (buf);
-  GstVideoOverlayComposition *comp;
+  GstVideoOverlayComposition *comp = gst_video_overlay_composition_new (NULL);
+  guint i;
 
   if (meta != NULL) {
-    comp = gst_video_overlay_composition_copy (meta->overlay);
-    gst_video_overlay_composition_add_rectangle (comp, rect);
+    for (i = 0; i < gst_video_overlay_composition_n_rectangles (meta->overlay);
+         i++)
+      gst_video_overlay_composition_add_rectangle (
+          comp, gst_video_overlay_composition_get_rectangle (meta->overlay, i));
     gst_buffer_remove_video_overlay_composition_meta (buf, meta);
-  } else {
-    comp = gst_video_overlay_composition_new (rect);
   }
+  gst_video_overlay_composition_add_rectangle (comp, rect);
   gst_buffer_add_video_overlay_composition_meta (buf, comp);
   gst_video_overlay_composition_unref (comp);
 }

@@ -421,6 +421,48 @@ GST_START_TEST (test_attaches_composition_when_downstream_takes_it)
 }
 GST_END_TEST;
 
+/* a composition upstream attached stays, ours goes on top of it */
+GST_START_TEST (test_keeps_upstream_composition)
+{
+  GstHarness *h = gst_harness_new ("gpuoverlay");
+  GstBuffer *in = make_annotated_frame ("I420"), *pixels, *out;
+  GstVideoOverlayComposition *upstream;
+  GstVideoOverlayRectangle *rect;
+  GstVideoOverlayCompositionMeta *meta;
+
+  set_caps (h, "I420",
+      GST_CAPS_FEATURE_MEMORY_SYSTEM_MEMORY
+      ", " GST_CAPS_FEATURE_META_GST_VIDEO_OVERLAY_COMPOSITION);
+  gst_harness_add_propose_allocation_meta (
+      h, GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE, NULL);
+  pixels = gst_buffer_new_allocate (NULL, 8 * 8 * 4, NULL);
+  gst_buffer_memset (pixels, 0, 0xff, 8 * 8 * 4);
+  gst_buffer_add_video_meta (pixels, GST_VIDEO_FRAME_FLAG_NONE,
+      GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB, 8, 8);
+  rect = gst_video_overlay_rectangle_new_raw (
+      pixels, 150, 110, 8, 8, GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
+  upstream = gst_video_overlay_composition_new (rect);
+  gst_buffer_add_video_overlay_composition_meta (in, upstream);
+
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless_equals_int (
+      gst_buffer_get_n_meta (out, GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE),
+      1);
+  meta = gst_buffer_get_video_overlay_composition_meta (out);
+  fail_unless_equals_int (
+      gst_video_overlay_composition_n_rectangles (meta->overlay), 2);
+  fail_unless (
+      gst_video_overlay_composition_get_rectangle (meta->overlay, 0) == rect);
+
+  gst_video_overlay_composition_unref (upstream);
+  gst_video_overlay_rectangle_unref (rect);
+  gst_buffer_unref (pixels);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* fakesink and appsink accept any caps feature but take no meta: the
  * drawing must land in the pixels, and caps drop the feature */
 GST_START_TEST (test_blends_when_downstream_lacks_the_meta)
@@ -639,6 +681,7 @@ gpuoverlay_suite (void)
   tcase_add_test (tc, test_draws_only_near_results_in_every_format);
   tcase_add_test (tc, test_frame_without_metas_is_untouched);
   tcase_add_test (tc, test_attaches_composition_when_downstream_takes_it);
+  tcase_add_test (tc, test_keeps_upstream_composition);
   tcase_add_test (tc, test_blends_when_downstream_lacks_the_meta);
   tcase_add_test (tc, test_caps_keep_format_and_size);
   tcase_add_test (tc, test_rejects_unsupported_format);
