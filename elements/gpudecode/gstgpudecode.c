@@ -1232,6 +1232,10 @@ decode_slot (GstGpuDecode *self, const guint8 *data, guint slot,
     res.n_keypoints = d->n_keypoints;
     memcpy (res.keypoints, d->keypoints, sizeof (res.keypoints));
     g_array_append_val (self->slot_results, res);
+    GST_DEBUG_OBJECT (self,
+        "slot %u: class %d (%s) %.3f at %.1f,%.1f %.1fx%.1f, %u keypoints",
+        slot, res.class_id, res.label ? g_quark_to_string (res.label) : "-",
+        res.confidence, res.x, res.y, res.width, res.height, res.n_keypoints);
   }
 }
 
