@@ -542,10 +542,10 @@ def compare(run, previous, threshold):
                 row["worse"] = -change if r["better"] == "higher" else change
                 row["flagged"] = row["worse"] > threshold
             rows.append(row)
-    gone = []
-    if previous:
-        for bench, rec in previous.get("benchmarks", {}).items():
-            cur = run["benchmarks"].get(bench, {}).get("ratios", {})
+    gone = []  # of the benchmarks run both times
+    for bench, rec in (previous or {}).get("benchmarks", {}).items():
+        if bench in run["benchmarks"]:
+            cur = run["benchmarks"][bench].get("ratios", {})
             gone += ["%s: %s" % (bench, n) for n in rec.get("ratios", {})
                      if n not in cur]
     return rows, gone
@@ -816,7 +816,8 @@ def write_html(run, previous, rows, gone, drawn, missing, threshold, path):
            "table{border-collapse:collapse;font-size:90%}",
            "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}",
            "td:first-child{text-align:left}.bad{background:#fcc}",
-           ".good{color:#060}img{max-width:100%}</style></head><body>",
+           "img{max-width:100%}",
+           "</style></head><body>",
            "<h1>gst-gpustream benchmark report</h1>"]
     m = run.get("machine", {})
     out.append("<p>%s, commit <code>%s</code> %s%s<br>machine: %s, %s "
