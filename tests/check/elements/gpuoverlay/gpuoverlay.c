@@ -17,6 +17,8 @@
 #include <gst/video/video.h>
 #include <pango/pangocairo.h>
 
+#include "gst/gstgpuresultsmeta.h"
+
 #define WIDTH 160
 #define HEIGHT 120
 #define FILL 40
@@ -421,6 +423,52 @@ GST_START_TEST (test_attaches_composition_when_downstream_takes_it)
 }
 GST_END_TEST;
 
+/* what gpuunbatch attaches: metas made by gst_gpu_result_to_roi_meta () */
+GST_START_TEST (test_draws_results_meta_regions)
+{
+  GstHarness *h = gst_harness_new ("gpuoverlay");
+  GstGpuResult box = { 0 }, cls = { 0 };
+  GstBuffer *in = make_frame ("NV12", FALSE), *copy, *out;
+  GstVideoFrame fin, fout;
+  gint w, hgt;
+
+  set_caps (h, "NV12", NULL);
+  box.kind = GST_GPU_RESULT_BOX;
+  box.class_id = 0;
+  box.label = g_quark_from_static_string ("face");
+  box.confidence = 0.75f;
+  box.x = face.x;
+  box.y = face.y;
+  box.width = face.w;
+  box.height = face.h;
+  box.n_keypoints = 2;
+  memcpy (box.keypoints, (gfloat[]){ 45, 55, 65, 55 }, 4 * sizeof (gfloat));
+  cls.kind = GST_GPU_RESULT_CLASS;
+  cls.class_id = 7;
+  cls.confidence = 0.5f;
+  fail_unless (gst_gpu_result_to_roi_meta (&box, in, WIDTH, HEIGHT));
+  fail_unless (gst_gpu_result_to_roi_meta (&cls, in, WIDTH, HEIGHT));
+  copy = gst_buffer_copy_deep (in);
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+
+  map_pair (copy, out, "NV12", &fin, &fout);
+  check_edges_drawn (&fin, &fout, &face, "face");
+  fail_unless (changed_at (&fin, &fout, 45, 55));
+  fail_unless (changed_at (&fin, &fout, 65, 55));
+  /* the class has no label: "class-7 0.50" at the top-left, no box */
+  label_size ("class-7 0.50", &w, &hgt);
+  fail_unless (changed_at (&fin, &fout, w / 2, hgt / 2));
+  fail_if (changed_at (&fin, &fout, WIDTH / 2, HEIGHT - 1));
+  fail_if (changed_at (&fin, &fout, WIDTH - 1, HEIGHT / 2));
+  gst_video_frame_unmap (&fin);
+  gst_video_frame_unmap (&fout);
+  gst_buffer_unref (copy);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* a composition upstream attached stays, ours goes on top of it */
 GST_START_TEST (test_keeps_upstream_composition)
 {
@@ -681,6 +729,7 @@ gpuoverlay_suite (void)
   tcase_add_test (tc, test_draws_only_near_results_in_every_format);
   tcase_add_test (tc, test_frame_without_metas_is_untouched);
   tcase_add_test (tc, test_attaches_composition_when_downstream_takes_it);
+  tcase_add_test (tc, test_draws_results_meta_regions);
   tcase_add_test (tc, test_keeps_upstream_composition);
   tcase_add_test (tc, test_blends_when_downstream_lacks_the_meta);
   tcase_add_test (tc, test_caps_keep_format_and_size);
