@@ -754,8 +754,11 @@ load_labels (GstGpuDecode *self)
   if (n > 0 && lines[n - 1][0] == '\0')
     n--;
   for (i = 0; i < n; i++) {
-    GQuark q = g_quark_from_string (g_strchomp (lines[i]));
+    GQuark q;
 
+    /* an empty line leaves its class unnamed (class-N) */
+    g_strchomp (lines[i]);
+    q = lines[i][0] ? g_quark_from_string (lines[i]) : 0;
     g_array_append_val (self->labels, q);
   }
   g_strfreev (lines);

@@ -206,10 +206,10 @@ GST_START_TEST (test_classify_top_k_labels)
   static const gfloat logits[] = {
     0.1f, 0.4f, 0.3f, 0.2f, /* slot 0: 1, 2, 3 */
     9.0f, 9.0f, 9.0f, 9.0f, /* slot 1: failed */
-    1.0f, 2.0f, 3.0f, 4.0f, /* slot 2: 3 (no label), 2, 1 */
+    1.0f, 2.0f, 3.0f, 4.0f, /* slot 2: 3 (empty line), 2, 1 */
     5.0f, 6.0f, 7.0f, 8.0f, /* slot 3: padding */
   };
-  gchar *labels = write_labels ("cat\ndog\r\nbird\n");
+  gchar *labels = write_labels ("cat\ndog\r\nbird\n\nfish\n");
   GstBus *bus;
   GstHarness *h = setup (&bus, "mode", 0, "top-k", 3, "score-threshold", 0.0,
       "labels", labels, NULL);
