@@ -707,7 +707,7 @@ open_resources (GstGpuKvCache *self)
   ttl = self->redis_ttl;
   GST_OBJECT_UNLOCK (self);
   if (url && *url) {
-    self->redis_masked_url = gst_gpu_kv_redis_mask_url (url);
+    self->redis_masked_url = gst_gpu_redis_mask_url (url);
     redis = gst_gpu_kv_redis_new (
         url, timeout, ttl, gst_gpu_kv_cache_redis_outage, self, &error);
     if (!redis)

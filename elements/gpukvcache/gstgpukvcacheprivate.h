@@ -103,7 +103,7 @@ gboolean gst_gpu_kv_cache_check_batch_meta (
 /* The Redis tier's first failure of an outage, from the thread that saw
  * it (streaming or the tier's writer): one warning per outage. */
 void gst_gpu_kv_cache_redis_outage (
-    GstGpuKvRedisFailure failure, const gchar *detail, gpointer user_data);
+    GstGpuRedisFailure failure, const gchar *detail, gpointer user_data);
 
 /* gstgpukvcachetier.c: looks the table's misses (self->idx[0..n_missed)) up in the Redis tier,
  * writes found values at their index in @values, sets @found and promotes

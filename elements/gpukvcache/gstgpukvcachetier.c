@@ -18,7 +18,7 @@
  * it (streaming or the tier's writer): one warning per outage. */
 void
 gst_gpu_kv_cache_redis_outage (
-    GstGpuKvRedisFailure failure, const gchar *detail, gpointer user_data)
+    GstGpuRedisFailure failure, const gchar *detail, gpointer user_data)
 {
   GstGpuKvCache *self = user_data;
   const gchar *url = self->redis_masked_url;
@@ -28,7 +28,7 @@ gst_gpu_kv_cache_redis_outage (
   timeout = self->redis_timeout;
   GST_OBJECT_UNLOCK (self);
   switch (failure) {
-    case GST_GPU_KV_REDIS_FAILURE_AUTH:
+    case GST_GPU_REDIS_FAILURE_AUTH:
       GST_ELEMENT_WARNING (self, RESOURCE, NOT_AUTHORIZED,
           ("Redis backing store %s: authentication failed (wrong password, "
            "or the server wants one); set it with the environment variable "
@@ -36,7 +36,7 @@ gst_gpu_kv_cache_redis_outage (
               url),
           ("%s", detail));
       break;
-    case GST_GPU_KV_REDIS_FAILURE_TIMEOUT:
+    case GST_GPU_REDIS_FAILURE_TIMEOUT:
       GST_ELEMENT_WARNING (self, RESOURCE, READ,
           ("Redis backing store %s did not answer within redis-timeout "
            "(%u ms); continuing with the local table and retrying with "
@@ -44,14 +44,14 @@ gst_gpu_kv_cache_redis_outage (
               url, timeout),
           ("%s", detail));
       break;
-    case GST_GPU_KV_REDIS_FAILURE_UNREACHABLE:
+    case GST_GPU_REDIS_FAILURE_UNREACHABLE:
       GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ_WRITE,
           ("Redis backing store %s is unreachable; continuing with the "
            "local table and retrying with back-off",
               url),
           ("%s", detail));
       break;
-    case GST_GPU_KV_REDIS_FAILURE_REPLY:
+    case GST_GPU_REDIS_FAILURE_REPLY:
       GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
           ("Redis backing store %s answered with an error; continuing with "
            "the local table and retrying with back-off",

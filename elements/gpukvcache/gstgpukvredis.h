@@ -9,18 +9,13 @@
  * pipeline of SETs per batch), so the streaming thread never waits for them;
  * a batch that does not fit in the queue is dropped and counted.
  *
- * Both connections share one circuit breaker. Any failure (connection
- * refused, a timeout, an error reply) drops that connection and opens the
- * breaker for an exponential back-off measured on the monotonic clock (no
- * sleep): while it is open nothing is sent. When it expires one operation
- * tries (the others are still skipped); only a successful round trip closes
- * the breaker and resets the back-off, so a server that accepts connections
- * but never answers (stopped, overloaded) costs at most one timeout per
- * back-off period, and the back-off keeps doubling up to 5 s.
+ * Both connections go through one GstGpuRedisLink (gstgpuredislink.h):
+ * its circuit breaker, and its writer thread for the SETs.
  */
 #pragma once
 
 #include <gst/gst.h>
+#include "elements/gpukvcache/gstgpuredislink.h"
 #include "gpu/kvtable/gstgpukvtable.h"
 
 G_BEGIN_DECLS
@@ -39,30 +34,6 @@ typedef enum {
   GST_GPU_KV_REDIS_SKIPPED,
   GST_GPU_KV_REDIS_FAILED,
 } GstGpuKvRedisOutcome;
-
-/**
- * GstGpuKvRedisFailure:
- * @GST_GPU_KV_REDIS_FAILURE_UNREACHABLE: no connection (refused, no such
- *   host or socket) or the server closed it
- * @GST_GPU_KV_REDIS_FAILURE_TIMEOUT: no answer within the timeout
- * @GST_GPU_KV_REDIS_FAILURE_AUTH: the server refused the password, or wants
- *   one and none was given
- * @GST_GPU_KV_REDIS_FAILURE_REPLY: the server answered with another error
- *   (e.g. out of memory, no such database)
- */
-typedef enum {
-  GST_GPU_KV_REDIS_FAILURE_UNREACHABLE,
-  GST_GPU_KV_REDIS_FAILURE_TIMEOUT,
-  GST_GPU_KV_REDIS_FAILURE_AUTH,
-  GST_GPU_KV_REDIS_FAILURE_REPLY,
-} GstGpuKvRedisFailure;
-
-/* Called, from whichever thread saw it and without any lock of the tier
- * held, on the first failure after a success (or after the start): once per
- * outage. @detail is the client's or server's message (never the
- * password). */
-typedef void (*GstGpuKvRedisOutageFunc) (
-    GstGpuKvRedisFailure failure, const gchar *detail, gpointer user_data);
 
 typedef struct
 {
@@ -96,14 +67,11 @@ typedef struct
  * Returns: (transfer full) (nullable): the tier, NULL on a malformed URL.
  */
 GstGpuKvRedis *gst_gpu_kv_redis_new (const gchar *url, guint timeout_ms,
-    guint ttl_s, GstGpuKvRedisOutageFunc outage, gpointer user_data,
+    guint ttl_s, GstGpuRedisOutageFunc outage, gpointer user_data,
     GError **error);
 /* Writes (or drops, when the tier is down) what is queued, then stops the
  * writer thread. */
 void gst_gpu_kv_redis_free (GstGpuKvRedis *redis);
-
-/* Returns: (transfer full): @url with any password replaced by "***". */
-gchar *gst_gpu_kv_redis_mask_url (const gchar *url);
 
 /**
  * gst_gpu_kv_redis_mget:

@@ -10,14 +10,10 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 
+#include "tests/check/common/elementcheck.h"
+
 /* other/tensors caps of @n tensors with @dims and @types */
 gchar *tensors_caps (guint n, const gchar *dims, const gchar *types);
-
-/* The uint64 @field of @e's stats. */
-guint64 stats_uint64 (GstElement *e, const gchar *field);
-
-/* Pops the ERROR (or WARNING) message and checks it names @needle. */
-void expect_message (GstBus *bus, GstMessageType type, const gchar *needle);
 
 /* A harness around @e (reference taken), properties already set; @caps
  * may be NULL. @bus (nullable) is set before the element starts. */
