@@ -4,7 +4,8 @@
  * gpudecode the element, on hand-made batches: classify top-k with
  * labels, detection mapped through the batch meta's letterbox and stretch
  * geometry, SSD outputs split over four tensors, skipped slots (failed,
- * dropped, padding), a second decoder after a first, and what it refuses
+ * dropped, padding), a second decoder after a first, a shared batch
+ * (its memory is not copied), and what it refuses
  * (labels file, tensor shapes, dtype, a meta that disagrees with the
  * caps, an SSD without input size).
  */
@@ -475,6 +476,32 @@ GST_START_TEST (test_second_decoder_keeps_slot_order)
 
 GST_END_TEST;
 
+/* A batch others still hold is made writable by a copy of the buffer,
+ * not of its memory: the results are added to the copy only. */
+GST_START_TEST (test_shared_batch_memory_not_copied)
+{
+  static const gfloat logits[] = { 0.0f, 1.0f, 2.0f, 0.5f };
+  GstBus *bus;
+  GstHarness *h = setup (&bus, "score-threshold", 0.0, NULL);
+  GstGpuBatchMeta *meta;
+  GstBuffer *in = new_batch (logits, 4, 2, 2, &meta), *out;
+
+  fail_unless (push_caps (h, "2:2", "float32"));
+  gst_buffer_ref (in);
+  out = gst_harness_push_and_pull (h, in);
+  fail_unless (out != in);
+  fail_unless (
+      gst_buffer_peek_memory (out, 0) == gst_buffer_peek_memory (in, 0));
+  fail_unless_equals_int (n_results (out), 4);
+  fail_unless (gst_buffer_get_gpu_results_meta (in) == NULL);
+  fail_unless (gst_buffer_get_gpu_batch_meta (out) != NULL);
+  gst_buffer_unref (out);
+  gst_buffer_unref (in);
+  teardown (h, bus);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_missing_labels_file_fails)
 {
   GstElement *e = gst_element_factory_make ("gpudecode", NULL);
@@ -611,6 +638,7 @@ gpudecode_suite (void)
   tcase_add_test (tc, test_detect_stretch_mapping);
   tcase_add_test (tc, test_ssd_split_tensors);
   tcase_add_test (tc, test_second_decoder_keeps_slot_order);
+  tcase_add_test (tc, test_shared_batch_memory_not_copied);
   tcase_add_test (tc, test_missing_labels_file_fails);
   tcase_add_test (tc, test_bad_shapes_rejected);
   tcase_add_test (tc, test_meta_disagreeing_with_caps_fails);
