@@ -15,6 +15,7 @@
 #include <gst/check/gstharness.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <signal.h>
 #include <string.h>
 
 #include "gst/gstgpubatchmeta.h"
@@ -574,6 +575,47 @@ GST_START_TEST (test_redis_restart_survived_and_counted)
 
 GST_END_TEST;
 
+/* A server that stops answering (SIGSTOP) never blocks the streaming
+ * thread, even with a long redis-timeout: the writer thread waits, the
+ * queue fills to its bound and what does not fit is counted; once the
+ * server answers again the queue is written. */
+GST_START_TEST (test_redis_stalled_server_does_not_block)
+{
+  RedisChild child = { 0, free_port (), NULL };
+  GstElement *e = gst_element_factory_make ("gpupublish", NULL);
+  GstBuffer *batch = make_batch (2, 0, 0);
+  const guint queued = 4096, pushed = 2100;
+  gchar *url;
+  GstHarness *h;
+  guint i;
+
+  redis_start (&child);
+  url = redis_url (&child);
+  g_object_set (e, "redis-address", url, "redis-stream", "pub:stall",
+      "redis-timeout", 60000, NULL);
+  h = publish_harness (e, NULL);
+  push_through (h, batch);
+  wait_pending (h->element);
+  kill (child.pid, SIGSTOP);
+  /* blocking here would hit the test case's timeout */
+  for (i = 0; i < pushed; i++)
+    push_through (h, batch);
+  fail_unless_equals_uint64 (
+      stats_uint64 (h->element, "redis-pending"), queued);
+  fail_unless_equals_uint64 (
+      stats_uint64 (h->element, "redis-failed"), 2 * pushed - queued);
+  kill (child.pid, SIGCONT);
+  wait_pending (h->element);
+  fail_unless_equals_uint64 (
+      stats_uint64 (h->element, "redis-published"), 2 + queued);
+  gst_harness_teardown (h);
+  redis_stop (&child);
+  gst_buffer_unref (batch);
+  g_free (url);
+}
+
+GST_END_TEST;
+
 static Suite *
 gpupublish_suite (void)
 {
@@ -595,6 +637,7 @@ gpupublish_suite (void)
   tcase_add_test (tr, test_redis_entries_agree_with_meta);
   tcase_add_test (tr, test_redis_maxlen_trims_the_stream);
   tcase_add_test (tr, test_redis_restart_survived_and_counted);
+  tcase_add_test (tr, test_redis_stalled_server_does_not_block);
   return s;
 }
 
