@@ -1003,6 +1003,9 @@ decoder_name (GstGpuDecode *self)
   return name;
 }
 
+static const gchar anchors_differ[]
+    = "the anchor options make a different number of anchors";
+
 /* Streaming thread. The caps pass through; checks that the tensors fit
  * the mode and decoder and sizes the scratch arrays. */
 static gboolean
@@ -1049,7 +1052,7 @@ gst_gpu_decode_set_caps (
       && self->run.input_width && self->run.input_height
       && !ensure_anchors (
           self, self->run.input_width, self->run.input_height)) {
-    reason = "the anchor options make a different number of anchors";
+    reason = anchors_differ;
     goto bad_layout;
   }
 
@@ -1073,8 +1076,7 @@ bad_layout:
   self->batch = 0;
   desc = g_string_new (NULL);
   describe_tensors (c, desc);
-  if (self->run.decoder == GST_GPU_DECODE_DECODER_SSD_ANCHORS
-      && self->anchors->len != self->n_anchors && self->anchors->len > 0)
+  if (reason == anchors_differ)
     g_string_append_printf (desc,
         "; the outputs hold %u anchors, anchor-strides '%s' and "
         "anchors-per-cell '%s' on %ux%u make %u",

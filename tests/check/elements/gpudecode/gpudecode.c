@@ -21,11 +21,12 @@
 
 #define EPS 1e-4f
 
-/* Sends stream-start, caps for one float32 tensor per entry of @dims
- * (comma-separated) and a segment. Returns whether the element took the
- * caps. */
+/* Sends stream-start, caps (with the caps feature @feature, nullable)
+ * for one @dtype tensor per entry of @dims (comma-separated) and a
+ * segment. Returns whether the element took the caps. */
 static gboolean
-push_caps (GstHarness *h, const gchar *dims, const gchar *dtype)
+push_caps_full (
+    GstHarness *h, const gchar *feature, const gchar *dims, const gchar *dtype)
 {
   gchar **parts = g_strsplit (dims, ",", -1);
   guint n = g_strv_length (parts), i;
@@ -38,10 +39,11 @@ push_caps (GstHarness *h, const gchar *dims, const gchar *dtype)
 
   for (i = 0; i < n; i++)
     g_string_append_printf (types, "%s%s", i ? "," : "", dtype);
-  str = g_strdup_printf ("other/tensors, format=(string)static, "
+  str = g_strdup_printf ("other/tensors%s%s%s, format=(string)static, "
                          "num_tensors=(int)%u, dimensions=(string)\"%s\", "
                          "types=(string)\"%s\", framerate=(fraction)0/1",
-      n, dims, types->str);
+      feature ? "(" : "", feature ? feature : "", feature ? ")" : "", n, dims,
+      types->str);
   caps = gst_caps_from_string (str);
   fail_unless (caps != NULL, "bad caps %s", str);
   fail_unless (
@@ -59,6 +61,12 @@ push_caps (GstHarness *h, const gchar *dims, const gchar *dtype)
   g_free (str);
   g_strfreev (parts);
   return ret;
+}
+
+static gboolean
+push_caps (GstHarness *h, const gchar *dims, const gchar *dtype)
+{
+  return push_caps_full (h, NULL, dims, dtype);
 }
 
 /* gpudecode with the given properties (NULL-terminated name/value list),
@@ -502,6 +510,32 @@ GST_START_TEST (test_shared_batch_memory_not_copied)
 
 GST_END_TEST;
 
+/* Device batches (memory:GpuTensor) are read through a plain read map,
+ * which tensor memory serves from host staging; the caps are accepted and
+ * passed on as they are. */
+GST_START_TEST (test_device_memory_caps_accepted)
+{
+  static const gfloat logits[] = { 0.0f, 3.0f, 1.0f };
+  GstBus *bus;
+  GstHarness *h = setup (&bus, "top-k", 1, NULL);
+  GstBuffer *out;
+  GstCaps *caps;
+
+  fail_unless (push_caps_full (h, "memory:GpuTensor", "3:1", "float32"));
+  out = gst_harness_push_and_pull (
+      h, gst_buffer_new_memdup (logits, sizeof (logits)));
+  fail_unless_equals_int (n_results (out), 1);
+  fail_unless_equals_int (result (out, 0)->class_id, 1);
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  fail_unless (gst_caps_features_contains (
+      gst_caps_get_features (caps, 0), "memory:GpuTensor"));
+  gst_caps_unref (caps);
+  gst_buffer_unref (out);
+  teardown (h, bus);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_missing_labels_file_fails)
 {
   GstElement *e = gst_element_factory_make ("gpudecode", NULL);
@@ -639,6 +673,7 @@ gpudecode_suite (void)
   tcase_add_test (tc, test_ssd_split_tensors);
   tcase_add_test (tc, test_second_decoder_keeps_slot_order);
   tcase_add_test (tc, test_shared_batch_memory_not_copied);
+  tcase_add_test (tc, test_device_memory_caps_accepted);
   tcase_add_test (tc, test_missing_labels_file_fails);
   tcase_add_test (tc, test_bad_shapes_rejected);
   tcase_add_test (tc, test_meta_disagreeing_with_caps_fails);
