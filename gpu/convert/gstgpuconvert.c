@@ -6,12 +6,19 @@
  * and picks one entry of an ops table, first match wins, plain C last:
  *
  *   cuda  the device is CUDA: one fused kernel per item (convert.cu)
- *   orc   no scaling, packed 8-bit RGB family or GRAY8 in, float32 out, and
- *         a channel arrangement one of the ORC programs covers
+ *   orc   no scaling and no padding, packed 8-bit RGB family or GRAY8 in,
+ *         float32 out, and a channel arrangement one of the ORC programs
+ *         covers
  *   c     everything else: scaling separably (source rows blended
  *         horizontally once, then vertically per output row) with one
  *         pixel per SIMD vector, split over threads in bands of output
  *         rows (gst_gpu_video_convert_set_threads ())
+ *
+ * Letterboxing (GstGpuVideoSlotFormat.scale_mode) scales the frame into a
+ * rectangle of the slot: the C variant converts the rectangle as if it
+ * were a slot of its own, written at its offset, and fills the padding
+ * around it with rows of the normalised padding value prepared by the
+ * plan; the kernel pads per pixel (gst_gpu_convert_slot_pixel ()).
  *
  * All variants run the per-pixel math of gstgpuconvertmath.h; the plain C
  * variant, whose slots are bit-identical to the CUDA kernel's body, is the
@@ -68,11 +75,13 @@ struct _GstGpuVideoConvert
   GstGpuPixSource source; /* format and YUV matrix; planes per frame */
   GstGpuDevice *device;
   const GstGpuConvertOps *ops;
-  gboolean scaled;
-  gboolean scaled_x; /* input and output widths differ */
+  gboolean scaled;   /* input and scaled rectangle sizes differ */
+  gboolean scaled_x; /* input and scaled rectangle widths differ */
+  gboolean padded;   /* the scaled rectangle is not the whole slot */
+  guint8 *pad_row;   /* one slot row of padding per plane */
   guint n_threads;   /* 0: every core */
 
-  /* bilinear tables, one entry per output column / row */
+  /* bilinear tables, one entry per column / row of the scaled rectangle */
   gint32 *x0, *x1, *y0, *y1;
   gfloat *wx, *wy;
 
@@ -148,6 +157,25 @@ gst_gpu_color_get_type (void)
   return type;
 }
 
+GType
+gst_gpu_scale_mode_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[]
+      = { { GST_GPU_SCALE_STRETCH,
+              "Fill the slot (the aspect ratio is not kept)", "stretch" },
+          { GST_GPU_SCALE_LETTERBOX,
+              "Keep the aspect ratio, centred, pad the rest", "letterbox" },
+          { 0, NULL, NULL } };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstGpuScaleMode", values);
+
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
 guint
 gst_gpu_video_slot_format_channels (const GstGpuVideoSlotFormat *fmt)
 {
@@ -175,6 +203,40 @@ gst_gpu_video_slot_format_size (const GstGpuVideoSlotFormat *fmt)
   return (gsize)fmt->width * fmt->height
          * gst_gpu_video_slot_format_channels (fmt)
          * out_type_size (fmt->dtype);
+}
+
+void
+gst_gpu_video_slot_format_fit (const GstGpuVideoSlotFormat *fmt,
+    const GstVideoInfo *in_info, GstGpuSlotRect *rect)
+{
+  guint64 dar_w, dar_h;
+  gint par_n = GST_VIDEO_INFO_PAR_N (in_info);
+  gint par_d = GST_VIDEO_INFO_PAR_D (in_info);
+
+  g_return_if_fail (fmt != NULL && in_info != NULL && rect != NULL);
+
+  rect->x = rect->y = 0;
+  rect->width = fmt->width;
+  rect->height = fmt->height;
+  if (fmt->scale_mode != GST_GPU_SCALE_LETTERBOX
+      || GST_VIDEO_INFO_WIDTH (in_info) <= 0
+      || GST_VIDEO_INFO_HEIGHT (in_info) <= 0)
+    return;
+  if (par_n <= 0 || par_d <= 0)
+    par_n = par_d = 1;
+  /* display aspect dar_w : dar_h, compared with the slot's exactly */
+  dar_w = (guint64)GST_VIDEO_INFO_WIDTH (in_info) * par_n;
+  dar_h = (guint64)GST_VIDEO_INFO_HEIGHT (in_info) * par_d;
+  if (dar_w * fmt->height >= dar_h * fmt->width) {
+    /* wider than the slot (or as wide): full width, rounded height */
+    rect->height = (guint)CLAMP (
+        (2 * dar_h * fmt->width + dar_w) / (2 * dar_w), 1, fmt->height);
+  } else {
+    rect->width = (guint)CLAMP (
+        (2 * dar_w * fmt->height + dar_h) / (2 * dar_h), 1, fmt->width);
+  }
+  rect->x = (fmt->width - rect->width) / 2;
+  rect->y = (fmt->height - rect->height) / 2;
 }
 
 static gint
@@ -788,7 +850,8 @@ store4 (gpointer d, v4f v, const gint type)
 }
 
 /* Vertical blend of @top and @bot with weight @wy, scaled and offset, for
- * output row @dy, columns @dx0 .. @dx0 + @n, stored into the slot. Always
+ * row @dy, columns @dx0 .. @dx0 + @n of the scaled rectangle, stored into
+ * the slot. Always
  * inlined with constant @layout, @type, @channels and @swap (channel c of
  * the slot is lane 2 - c rather than c). */
 static ALWAYS_INLINE void
@@ -809,14 +872,15 @@ store_row (const GstGpuVideoConvert *convert, gpointer dst, gint dy, gint dx0,
   guint8 *d[3];
   gint i, k;
 
+  /* @dy and @dx0 count in the scaled rectangle */
+  const gsize at = ((gsize)dy + p->y) * p->width + p->x + dx0;
+
   if (layout == GST_GPU_LAYOUT_NHWC && channels == 3) {
-    d[0] = (guint8 *)dst + ((gsize)dy * p->width + dx0) * 3 * esize;
+    d[0] = (guint8 *)dst + at * 3 * esize;
   } else {
     /* plane of lane k */
     for (k = 0; k < channels; k++)
-      d[k] = (guint8 *)dst
-             + (convert->lane_channel[k] * plane + (gsize)dy * p->width + dx0)
-                   * esize;
+      d[k] = (guint8 *)dst + (convert->lane_channel[k] * plane + at) * esize;
   }
   for (i = 0; i + 4 <= n; i += 4) {
     v4f q[4];
@@ -964,8 +1028,8 @@ convert_c_strip (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
     const GstGpuSlotParams *p = &convert->params;                              \
     gint dx0, n;                                                               \
                                                                                \
-    for (dx0 = 0; dx0 < p->width; dx0 += n) {                                  \
-      n = MIN (CHUNK, p->width - dx0);                                         \
+    for (dx0 = 0; dx0 < p->scaled_width; dx0 += n) {                           \
+      n = MIN (CHUNK, p->scaled_width - dx0);                                  \
       if (p->color == GST_GPU_COLOR_GRAY)                                      \
         convert_c_strip (                                                      \
             convert, s, dst, dy0, dy1, dx0, n, fmt, GST_GPU_COLOR_GRAY);       \
@@ -983,7 +1047,7 @@ CONVERT_C_FORMAT (GST_GPU_PIX_GRAY8);
 CONVERT_C_FORMAT (GST_GPU_PIX_NV12);
 CONVERT_C_FORMAT (GST_GPU_PIX_I420);
 
-/* Output rows @dy0 .. @dy1 of one frame. */
+/* Rows @dy0 .. @dy1 of the scaled rectangle of one frame. */
 static void
 convert_c_rows (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
     gpointer dst, gint dy0, gint dy1)
@@ -1100,9 +1164,43 @@ convert_threads (const GstGpuVideoConvert *convert)
   guint threads
       = convert->n_threads ? convert->n_threads : g_get_num_processors ();
 
-  if ((gsize)convert->params.width * convert->params.height < MIN_SPLIT_PIXELS)
+  if ((gsize)convert->params.scaled_width * convert->params.scaled_height
+      < MIN_SPLIT_PIXELS)
     return 1;
-  return MIN (threads, (guint)convert->params.height);
+  return MIN (threads, (guint)convert->params.scaled_height);
+}
+
+/* The slot outside the scaled rectangle: whole rows above and below it,
+ * the columns left and right of it, copied from the plan's padding row of
+ * each plane (NCHW: one per channel; NHWC: one). */
+static void
+fill_padding (const GstGpuVideoConvert *convert, gpointer dst)
+{
+  const GstGpuSlotParams *p = &convert->params;
+  gboolean planar = p->layout == GST_GPU_LAYOUT_NCHW;
+  guint planes = planar ? p->channels : 1;
+  gsize px
+      = (gsize)(planar ? 1 : p->channels) * out_type_size (convert->out.dtype);
+  gsize row_bytes = px * p->width, plane_bytes = row_bytes * p->height;
+  gsize left = px * p->x, right = px * (p->x + p->scaled_width);
+  guint k;
+  gint dy;
+
+  for (k = 0; k < planes; k++) {
+    const guint8 *pad = convert->pad_row + k * row_bytes;
+    guint8 *plane = (guint8 *)dst + k * plane_bytes;
+
+    for (dy = 0; dy < p->height; dy++) {
+      guint8 *row = plane + dy * row_bytes;
+
+      if (dy < p->y || dy >= p->y + p->scaled_height) {
+        memcpy (row, pad, row_bytes);
+      } else {
+        memcpy (row, pad, left);
+        memcpy (row + right, pad + right, row_bytes - right);
+      }
+    }
+  }
 }
 
 static gboolean
@@ -1115,9 +1213,11 @@ convert_c (
 
   if (!source_from_frame (convert, frame, &s))
     return FALSE;
+  if (convert->padded)
+    fill_padding (convert, dst);
   threads = convert_threads (convert);
   if (threads <= 1) {
-    convert_c_rows (convert, &s, dst, 0, convert->params.height);
+    convert_c_rows (convert, &s, dst, 0, convert->params.scaled_height);
     return TRUE;
   }
 
@@ -1126,9 +1226,9 @@ convert_c (
   job->convert = convert;
   job->source = s;
   job->dst = dst;
-  job->height = convert->params.height;
+  job->height = convert->params.scaled_height;
   job->n_bands
-      = MIN (threads * BANDS_PER_THREAD, (guint)convert->params.height);
+      = MIN (threads * BANDS_PER_THREAD, (guint)convert->params.scaled_height);
   g_mutex_init (&job->lock);
   g_cond_init (&job->done);
   for (i = 1; i < threads; i++)
@@ -1157,7 +1257,7 @@ orc_kind_for (const GstGpuVideoConvert *convert, gint plane[3])
   const GstGpuVideoSlotFormat *out = &convert->out;
   gint format = convert->source.format;
 
-  if (convert->scaled || out->dtype != GST_GPU_DTYPE_FLOAT32)
+  if (convert->scaled || convert->padded || out->dtype != GST_GPU_DTYPE_FLOAT32)
     return ORC_KIND_NONE;
 
   switch (format) {
@@ -1400,7 +1500,7 @@ plan_lanes (GstGpuVideoConvert *convert)
 #ifdef HAVE_AVX2_ROWS
   convert->avx2 = __builtin_cpu_supports ("avx2");
 #endif
-  convert->wide_columns = p->width;
+  convert->wide_columns = p->scaled_width;
   if (convert->source.format == GST_GPU_PIX_RGB
       || convert->source.format == GST_GPU_PIX_BGR) {
     /* x1 >= x0 grows with the column */
@@ -1411,6 +1511,37 @@ plan_lanes (GstGpuVideoConvert *convert)
   }
 }
 
+/* One slot row of padding per plane, for fill_padding (): the padding
+ * pixels of a slot one row high, whose planes (NCHW) are rows back to
+ * back. */
+static void
+plan_pad_row (GstGpuVideoConvert *convert)
+{
+  GstGpuSlotParams row = convert->params;
+  gint x;
+
+  row.height = 1;
+  convert->pad_row = g_malloc (
+      gst_gpu_video_slot_format_size (&convert->out) / convert->out.height);
+  for (x = 0; x < row.width; x++)
+    gst_gpu_convert_pad_pixel (&row, convert->pad_row, x, 0);
+}
+
+/* Frees what plan_init () allocated. */
+static void
+plan_clear (GstGpuVideoConvert *convert)
+{
+  g_clear_pointer (&convert->x0, g_free);
+  g_clear_pointer (&convert->x1, g_free);
+  g_clear_pointer (&convert->wx, g_free);
+  g_clear_pointer (&convert->y0, g_free);
+  g_clear_pointer (&convert->y1, g_free);
+  g_clear_pointer (&convert->wy, g_free);
+  g_clear_pointer (&convert->row_scale, g_free);
+  g_clear_pointer (&convert->row_offset, g_free);
+  g_clear_pointer (&convert->pad_row, g_free);
+}
+
 static gboolean
 plan_init (GstGpuVideoConvert *convert, const GstVideoInfo *in_info,
     const GstGpuVideoSlotFormat *out, GError **error)
@@ -1418,6 +1549,7 @@ plan_init (GstGpuVideoConvert *convert, const GstVideoInfo *in_info,
   GstGpuSlotParams *p = &convert->params;
   gint format = pix_format_from_video (GST_VIDEO_INFO_FORMAT (in_info));
   gint type = out_type_from_dtype (out->dtype);
+  GstGpuSlotRect rect;
   guint i, c;
 
   if (format < 0) {
@@ -1443,9 +1575,11 @@ plan_init (GstGpuVideoConvert *convert, const GstVideoInfo *in_info,
         out->width, out->height);
     return FALSE;
   }
-  if (out->color > GST_GPU_COLOR_GRAY || out->layout > GST_GPU_LAYOUT_NHWC) {
+  if (out->color > GST_GPU_COLOR_GRAY || out->layout > GST_GPU_LAYOUT_NHWC
+      || out->scale_mode > GST_GPU_SCALE_LETTERBOX) {
     g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
-        "invalid slot colour %d or layout %d", out->color, out->layout);
+        "invalid slot colour %d, layout %d or scale mode %d", out->color,
+        out->layout, out->scale_mode);
     return FALSE;
   }
 
@@ -1468,21 +1602,30 @@ plan_init (GstGpuVideoConvert *convert, const GstVideoInfo *in_info,
     p->scale[c] = out->scale[c];
     p->offset[c] = out->offset[c];
   }
+  gst_gpu_video_slot_format_fit (out, in_info, &rect);
+  p->x = rect.x;
+  p->y = rect.y;
+  p->scaled_width = rect.width;
+  p->scaled_height = rect.height;
+  gst_gpu_slot_params_set_pad (p, out->pad_value);
 
-  convert->scaled = (guint)convert->source.width != out->width
-                    || (guint)convert->source.height != out->height;
-  convert->scaled_x = (guint)convert->source.width != out->width;
-  convert->x0 = g_new (gint32, out->width);
-  convert->x1 = g_new (gint32, out->width);
-  convert->wx = g_new (gfloat, out->width);
-  convert->y0 = g_new (gint32, out->height);
-  convert->y1 = g_new (gint32, out->height);
-  convert->wy = g_new (gfloat, out->height);
-  for (i = 0; i < out->width; i++)
-    gst_gpu_bilinear_coord (i, convert->source.width, out->width,
+  convert->scaled = (guint)convert->source.width != rect.width
+                    || (guint)convert->source.height != rect.height;
+  convert->scaled_x = (guint)convert->source.width != rect.width;
+  convert->padded = rect.width != out->width || rect.height != out->height;
+  if (convert->padded)
+    plan_pad_row (convert);
+  convert->x0 = g_new (gint32, rect.width);
+  convert->x1 = g_new (gint32, rect.width);
+  convert->wx = g_new (gfloat, rect.width);
+  convert->y0 = g_new (gint32, rect.height);
+  convert->y1 = g_new (gint32, rect.height);
+  convert->wy = g_new (gfloat, rect.height);
+  for (i = 0; i < rect.width; i++)
+    gst_gpu_bilinear_coord (i, convert->source.width, rect.width,
         &convert->x0[i], &convert->x1[i], &convert->wx[i]);
-  for (i = 0; i < out->height; i++)
-    gst_gpu_bilinear_coord (i, convert->source.height, out->height,
+  for (i = 0; i < rect.height; i++)
+    gst_gpu_bilinear_coord (i, convert->source.height, rect.height,
         &convert->y0[i], &convert->y1[i], &convert->wy[i]);
   plan_lanes (convert);
 
@@ -1563,14 +1706,7 @@ gst_gpu_video_convert_free (GstGpuVideoConvert *convert)
     }
   }
 #endif
-  g_free (convert->x0);
-  g_free (convert->x1);
-  g_free (convert->wx);
-  g_free (convert->y0);
-  g_free (convert->y1);
-  g_free (convert->wy);
-  g_free (convert->row_scale);
-  g_free (convert->row_offset);
+  plan_clear (convert);
   gst_clear_object (&convert->device);
   g_free (convert);
 }
@@ -1618,14 +1754,7 @@ gst_gpu_video_convert_reference (
   else
     GST_WARNING ("reference: %s", error->message);
   g_clear_error (&error);
-  g_free (convert.x0);
-  g_free (convert.x1);
-  g_free (convert.wx);
-  g_free (convert.y0);
-  g_free (convert.y1);
-  g_free (convert.wy);
-  g_free (convert.row_scale);
-  g_free (convert.row_offset);
+  plan_clear (&convert);
 }
 
 /* --- samples ------------------------------------------------------------ */

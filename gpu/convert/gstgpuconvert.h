@@ -34,6 +34,15 @@ typedef enum {
 GType gst_gpu_color_get_type (void);
 #define GST_TYPE_GPU_COLOR (gst_gpu_color_get_type ())
 
+/* How a frame fills its slot. */
+typedef enum {
+  GST_GPU_SCALE_STRETCH,   /* the whole slot, aspect ratio not kept */
+  GST_GPU_SCALE_LETTERBOX, /* aspect ratio kept, centred, padded */
+} GstGpuScaleMode;
+
+GType gst_gpu_scale_mode_get_type (void);
+#define GST_TYPE_GPU_SCALE_MODE (gst_gpu_scale_mode_get_type ())
+
 /**
  * GstGpuVideoSlotFormat:
  * @width, @height: slot size
@@ -43,6 +52,11 @@ GType gst_gpu_color_get_type (void);
  * @scale, @offset: per output channel, y = x * scale[c] + offset[c] with x
  *   the 0..255 pixel value; `(x/255 - mean)/std` is scale = 1/(255 std),
  *   offset = -mean/std. uint8 output rounds and saturates.
+ * @scale_mode: stretch (the frame fills the slot) or letterbox (the frame
+ *   keeps its display aspect ratio, centred; the rest of the slot is
+ *   padding)
+ * @pad_value: letterbox: the value, on the 0..255 pixel scale, of every
+ *   channel of the padding before normalisation (0: black)
  */
 typedef struct
 {
@@ -53,11 +67,39 @@ typedef struct
   GstGpuDType dtype;
   gfloat scale[3];
   gfloat offset[3];
+  GstGpuScaleMode scale_mode;
+  gfloat pad_value;
 } GstGpuVideoSlotFormat;
 
 guint gst_gpu_video_slot_format_channels (const GstGpuVideoSlotFormat *fmt);
 /* Bytes of one slot. */
 gsize gst_gpu_video_slot_format_size (const GstGpuVideoSlotFormat *fmt);
+
+/**
+ * GstGpuSlotRect:
+ * @x, @y, @width, @height: a rectangle of a slot, in slot pixels
+ */
+typedef struct
+{
+  guint x;
+  guint y;
+  guint width;
+  guint height;
+} GstGpuSlotRect;
+
+/**
+ * gst_gpu_video_slot_format_fit:
+ * @fmt: the slot format
+ * @in_info: the frames going into it
+ * @rect: (out): the part of the slot the frames are scaled into
+ *
+ * Stretch: the whole slot. Letterbox: the largest rectangle with the
+ * display aspect ratio of @in_info (pixel aspect ratio included), at
+ * least one pixel each way, centred (an odd leftover pixel goes to the
+ * right or bottom padding).
+ */
+void gst_gpu_video_slot_format_fit (const GstGpuVideoSlotFormat *fmt,
+    const GstVideoInfo *in_info, GstGpuSlotRect *rect);
 
 /* Input formats accepted in system memory (and on CUDA). */
 #define GST_GPU_CONVERT_VIDEO_FORMATS                                          \
@@ -70,8 +112,8 @@ typedef struct _GstGpuVideoConvert GstGpuVideoConvert;
  * @device: (nullable): CUDA device to run on, or NULL/CPU device for the CPU
  *
  * Plans the conversion of frames of @in_info into slots of @out. Chooses the
- * implementation once (CUDA kernel; ORC when no scaling is needed; plain C
- * otherwise). Returns NULL with @error set for an unsupported format.
+ * implementation once (CUDA kernel; ORC when no scaling or padding is
+ * needed; plain C otherwise). Returns NULL with @error set for an unsupported format.
  *
  * Returns: (transfer full) (nullable)
  */

@@ -20,6 +20,9 @@
  * - y = x * scale[c] + offset[c] with x on the 0..255 scale.
  * - float16 output rounds to nearest even; uint8 output rounds half up and
  *   saturates to 0..255 (NaN gives 0).
+ * - Letterboxing scales the frame into a rectangle of the slot exactly as
+ *   stretching scales it into a slot of the rectangle's size; every slot
+ *   pixel outside the rectangle is the padding value, normalised.
  */
 #pragma once
 
@@ -377,7 +380,9 @@ gst_gpu_store (void *dst, int type, uintptr_t index, float value)
  * GstGpuSlotParams:
  *
  * Everything one item conversion needs besides the source. Passed by value
- * to the CUDA kernel.
+ * to the CUDA kernel. @width x @height is the slot; the frame is scaled
+ * into the rectangle @x, @y, @scaled_width x @scaled_height of it (the
+ * whole slot when stretching) and every slot pixel outside it holds @pad.
  */
 typedef struct
 {
@@ -389,7 +394,23 @@ typedef struct
   int32_t type;   /* GstGpuOutType */
   float scale[3];
   float offset[3];
+  int32_t x;
+  int32_t y;
+  int32_t scaled_width;
+  int32_t scaled_height;
+  float pad[3]; /* per output channel, normalised */
 } GstGpuSlotParams;
+
+/* Output channel values of the padding: @pad_value (0..255 scale)
+ * normalised like a pixel of that value in every channel. */
+GST_GPU_MATH_FUNC void
+gst_gpu_slot_params_set_pad (GstGpuSlotParams *p, float pad_value)
+{
+  int c;
+
+  for (c = 0; c < 3; c++)
+    p->pad[c] = pad_value * p->scale[c] + p->offset[c];
+}
 
 /* One output pixel (all channels) from precomputed bilinear coordinates:
  * the whole per-pixel path shared by the C loop and the CUDA kernel. */
@@ -431,6 +452,41 @@ gst_gpu_convert_pixel_direct (const GstGpuPixSource *s,
         gst_gpu_slot_index (
             p->layout, p->channels, p->height, p->width, ch, dy, dx),
         a[ch] * p->scale[ch] + p->offset[ch]);
+}
+
+/* Slot pixel (dx, dy) as padding: every channel holds p->pad. */
+GST_GPU_MATH_FUNC void
+gst_gpu_convert_pad_pixel (const GstGpuSlotParams *p, void *dst, int dx, int dy)
+{
+  int ch;
+
+  for (ch = 0; ch < p->channels; ch++)
+    gst_gpu_store (dst, p->type,
+        gst_gpu_slot_index (
+            p->layout, p->channels, p->height, p->width, ch, dy, dx),
+        p->pad[ch]);
+}
+
+/* Slot pixel (dx, dy) of one item: padding outside the scaled rectangle,
+ * else the bilinear sample of the frame scaled into the rectangle. The
+ * body of the CUDA kernel; computes its coordinates on the fly, where the
+ * CPU path reads them from per-plan tables filled by the same
+ * gst_gpu_bilinear_coord (). */
+GST_GPU_MATH_FUNC void
+gst_gpu_convert_slot_pixel (const GstGpuPixSource *s, const GstGpuSlotParams *p,
+    void *dst, int dx, int dy)
+{
+  int32_t x0, x1, y0, y1;
+  float wx, wy;
+  int rx = dx - p->x, ry = dy - p->y;
+
+  if (rx < 0 || ry < 0 || rx >= p->scaled_width || ry >= p->scaled_height) {
+    gst_gpu_convert_pad_pixel (p, dst, dx, dy);
+    return;
+  }
+  gst_gpu_bilinear_coord (rx, s->width, p->scaled_width, &x0, &x1, &wx);
+  gst_gpu_bilinear_coord (ry, s->height, p->scaled_height, &y0, &y1, &wy);
+  gst_gpu_convert_pixel (s, p, dst, dx, dy, x0, x1, wx, y0, y1, wy);
 }
 
 /* Sample types of gst_gpu_convert_samples, in GstGpuDType order. */

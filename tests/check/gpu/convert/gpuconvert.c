@@ -280,15 +280,45 @@ golden_coord (gint d, gint in, gint out, gint *i0, gint *i1, gdouble *l)
   *l = src - *i0;
 }
 
+/* The rectangle a frame is scaled into: the whole slot, or letterboxed:
+ * scaled by min (slot/frame) of both axes (square pixels), rounded, at
+ * least one pixel, centred (floor of half the leftover). */
+static void
+golden_rect (const GstVideoFrame *f, const GstGpuVideoSlotFormat *out, gint *rx,
+    gint *ry, gint *rw, gint *rh)
+{
+  gdouble w = GST_VIDEO_FRAME_WIDTH (f), h = GST_VIDEO_FRAME_HEIGHT (f);
+  gdouble k = MIN (out->width / w, out->height / h);
+
+  *rw = out->width;
+  *rh = out->height;
+  if (out->scale_mode == GST_GPU_SCALE_LETTERBOX) {
+    *rw = CLAMP ((gint)floor (w * k + 0.5), 1, (gint)out->width);
+    *rh = CLAMP ((gint)floor (h * k + 0.5), 1, (gint)out->height);
+  }
+  *rx = (out->width - *rw) / 2;
+  *ry = (out->height - *rh) / 2;
+}
+
 static gdouble
 golden_value (const GstVideoFrame *f, const GstGpuVideoSlotFormat *out, gint c,
     gint dx, gint dy)
 {
-  gint x0, x1, y0, y1;
+  gint x0, x1, y0, y1, rx, ry, rw, rh;
   gdouble lx, ly, v;
 
-  golden_coord (dx, GST_VIDEO_FRAME_WIDTH (f), out->width, &x0, &x1, &lx);
-  golden_coord (dy, GST_VIDEO_FRAME_HEIGHT (f), out->height, &y0, &y1, &ly);
+  golden_rect (f, out, &rx, &ry, &rw, &rh);
+  dx -= rx;
+  dy -= ry;
+  if (dx < 0 || dy < 0 || dx >= rw || dy >= rh) {
+    /* padding: pad_value in every channel, normalised */
+    v = out->pad_value * out->scale[c] + out->offset[c];
+    if (out->dtype == GST_GPU_DTYPE_UINT8)
+      v = v < 0 ? 0 : v > 255 ? 255 : floor (v + 0.5);
+    return v;
+  }
+  golden_coord (dx, GST_VIDEO_FRAME_WIDTH (f), rw, &x0, &x1, &lx);
+  golden_coord (dy, GST_VIDEO_FRAME_HEIGHT (f), rh, &y0, &y1, &ly);
   v = (1 - ly)
           * ((1 - lx) * golden_channel (f, out->color, c, x0, y0)
               + lx * golden_channel (f, out->color, c, x1, y0))
@@ -425,11 +455,15 @@ check_chosen_against_reference (
   g_free (got);
 }
 
-/* Runs @check for every layout, dtype, colour and output size of one
- * input format (the loop index). */
+typedef void (*SlotCheck) (
+    const GstVideoFrame *, const GstGpuVideoSlotFormat *);
+
+/* Runs @check for every layout, dtype, colour and slot size in @sizes of
+ * one input format (the loop index), scaled by @mode (letterbox: black
+ * padding, grey in every other size). */
 static void
-for_each_slot_format (gint format_index,
-    void (*check) (const GstVideoFrame *, const GstGpuVideoSlotFormat *))
+for_each_slot_format_sized (gint format_index, const guint (*sizes)[2],
+    guint n_sizes, GstGpuScaleMode mode, SlotCheck check)
 {
   static const GstGpuColor colors[]
       = { GST_GPU_COLOR_RGB, GST_GPU_COLOR_BGR, GST_GPU_COLOR_GRAY };
@@ -451,11 +485,13 @@ for_each_slot_format (gint format_index,
   for (l = 0; l < 2; l++)
     for (d = 0; d < G_N_ELEMENTS (dtypes); d++)
       for (c = 0; c < G_N_ELEMENTS (colors); c++)
-        for (s = 0; s < G_N_ELEMENTS (out_sizes); s++) {
+        for (s = 0; s < n_sizes; s++) {
           GstGpuVideoSlotFormat out;
 
-          slot_format_init (&out, out_sizes[s][0], out_sizes[s][1], colors[c],
+          slot_format_init (&out, sizes[s][0], sizes[s][1], colors[c],
               l ? GST_GPU_LAYOUT_NHWC : GST_GPU_LAYOUT_NCHW, dtypes[d]);
+          out.scale_mode = mode;
+          out.pad_value = s % 2 ? 114.0f : 0.0f;
           check (&frame, &out);
         }
 
@@ -463,20 +499,42 @@ for_each_slot_format (gint format_index,
   gst_buffer_unref (buf);
 }
 
+/* Every layout, dtype, colour and output size of one input format. */
+static void
+for_each_slot_format (gint format_index, SlotCheck check)
+{
+  for_each_slot_format_sized (format_index, out_sizes, G_N_ELEMENTS (out_sizes),
+      GST_GPU_SCALE_STRETCH, check);
+}
+
+/* The same, letterboxed into a wider slot, a taller one and one of the
+ * same aspect ratio. */
+static void
+for_each_letterbox_format (gint format_index, SlotCheck check)
+{
+  /* 37x23 into 50x11 (wide slot), 16x31 (tall), 74x46 (same aspect) */
+  static const guint sizes[][2] = { { 50, 11 }, { 16, 31 }, { 74, 46 } };
+
+  for_each_slot_format_sized (format_index, sizes, G_N_ELEMENTS (sizes),
+      GST_GPU_SCALE_LETTERBOX, check);
+}
+
 /* The body of the CUDA kernel gst_gpu_convert_video (gpu/kernels/convert.cu)
- * run on the CPU over every output pixel: on-the-fly coordinates and
- * gst_gpu_convert_pixel (), no tables, no row chunks. */
+ * run on the CPU over every slot pixel: gst_gpu_convert_slot_pixel ()
+ * (on-the-fly coordinates, padding per pixel), no tables, no row chunks;
+ * the rectangle from the golden definition. */
 static void
 kernel_body_on_cpu (
     const GstVideoFrame *frame, const GstGpuVideoSlotFormat *out, gpointer dst)
 {
   GstGpuPixSource s;
   GstGpuSlotParams p;
-  gint dx, dy, c;
+  gint dx, dy, c, rx, ry, rw, rh;
   guint i;
 
   memset (&s, 0, sizeof (s));
   memset (&p, 0, sizeof (p));
+  golden_rect (frame, out, &rx, &ry, &rw, &rh);
   switch (GST_VIDEO_FRAME_FORMAT (frame)) {
     case GST_VIDEO_FORMAT_RGB:
       s.format = GST_GPU_PIX_RGB;
@@ -528,16 +586,14 @@ kernel_body_on_cpu (
     p.scale[c] = out->scale[c];
     p.offset[c] = out->offset[c];
   }
-  for (dy = 0; dy < p.height; dy++) {
-    for (dx = 0; dx < p.width; dx++) {
-      gint32 x0, x1, y0, y1;
-      gfloat wx, wy;
-
-      gst_gpu_bilinear_coord (dx, s.width, p.width, &x0, &x1, &wx);
-      gst_gpu_bilinear_coord (dy, s.height, p.height, &y0, &y1, &wy);
-      gst_gpu_convert_pixel (&s, &p, dst, dx, dy, x0, x1, wx, y0, y1, wy);
-    }
-  }
+  p.x = rx;
+  p.y = ry;
+  p.scaled_width = rw;
+  p.scaled_height = rh;
+  gst_gpu_slot_params_set_pad (&p, out->pad_value);
+  for (dy = 0; dy < p.height; dy++)
+    for (dx = 0; dx < p.width; dx++)
+      gst_gpu_convert_slot_pixel (&s, &p, dst, dx, dy);
 }
 
 /* The kernel (built with --fmad=false) and the C reference perform the
@@ -582,6 +638,180 @@ GST_END_TEST;
 GST_START_TEST (test_reference_matches_golden)
 {
   for_each_slot_format (__i__, check_reference_against_golden);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_letterbox_kernel_body_matches_reference)
+{
+  for_each_letterbox_format (__i__, check_kernel_body_against_reference);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_letterbox_chosen_matches_reference)
+{
+  for_each_letterbox_format (__i__, check_chosen_against_reference);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_letterbox_reference_matches_golden)
+{
+  for_each_letterbox_format (__i__, check_reference_against_golden);
+}
+
+GST_END_TEST;
+
+/* Inside its rectangle a letterboxed slot holds exactly the slot of the
+ * rectangle's size that stretching makes; outside, the padding value. */
+static void
+check_letterbox_against_stretch (
+    const GstVideoFrame *frame, const GstGpuVideoSlotFormat *out)
+{
+  GstGpuVideoSlotFormat inner = *out;
+  GstGpuSlotRect r;
+  guint channels = gst_gpu_video_slot_format_channels (out);
+  gsize esize = dtype_size (out->dtype);
+  guint8 *box = g_malloc (gst_gpu_video_slot_format_size (out));
+  guint8 *fit, *pad;
+  guint x, y, c;
+
+  gst_gpu_video_slot_format_fit (out, &frame->info, &r);
+  inner.width = r.width;
+  inner.height = r.height;
+  inner.scale_mode = GST_GPU_SCALE_STRETCH;
+  fit = g_malloc (gst_gpu_video_slot_format_size (&inner));
+  pad = g_malloc (esize);
+  gst_gpu_video_convert_reference (frame, out, box);
+  gst_gpu_video_convert_reference (frame, &inner, fit);
+  for (c = 0; c < channels; c++) {
+    gst_gpu_store (pad,
+        out->dtype == GST_GPU_DTYPE_FLOAT32   ? GST_GPU_OUT_FLOAT32
+        : out->dtype == GST_GPU_DTYPE_FLOAT16 ? GST_GPU_OUT_FLOAT16
+                                              : GST_GPU_OUT_UINT8,
+        0, out->pad_value * out->scale[c] + out->offset[c]);
+    for (y = 0; y < out->height; y++)
+      for (x = 0; x < out->width; x++) {
+        gboolean in
+            = x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
+        const guint8 *want
+            = in ? fit + golden_index (&inner, c, x - r.x, y - r.y) * esize
+                 : pad;
+
+        fail_unless (
+            memcmp (box + golden_index (out, c, x, y) * esize, want, esize)
+                == 0,
+            "%s %ux%u layout %d dtype %d: (c %u, y %u, x %u) %s differs",
+            gst_video_format_to_string (GST_VIDEO_FRAME_FORMAT (frame)),
+            out->width, out->height, out->layout, out->dtype, c, y, x,
+            in ? "inside" : "padding");
+      }
+  }
+  g_free (box);
+  g_free (fit);
+  g_free (pad);
+}
+
+GST_START_TEST (test_letterbox_is_stretch_into_rect)
+{
+  for_each_letterbox_format (__i__, check_letterbox_against_stretch);
+}
+
+GST_END_TEST;
+
+/* Where letterboxing puts a frame: full width for wider frames, full
+ * height for taller ones, the whole slot for the same aspect ratio, an
+ * odd leftover pixel on the right or bottom, the pixel aspect ratio
+ * counted, never less than a pixel; stretching: the whole slot. */
+GST_START_TEST (test_letterbox_rect_geometry)
+{
+  static const struct
+  {
+    gint in_w, in_h, par_n, par_d;
+    guint slot_w, slot_h;
+    GstGpuSlotRect want;
+  } cases[] = {
+    { 640, 480, 1, 1, 320, 320, { 0, 40, 320, 240 } }, /* wide */
+    { 480, 640, 1, 1, 320, 320, { 40, 0, 240, 320 } }, /* tall */
+    { 1280, 720, 1, 1, 640, 360, { 0, 0, 640, 360 } }, /* same aspect */
+    { 64, 64, 1, 1, 128, 128, { 0, 0, 128, 128 } },    /* upscaled */
+    { 37, 23, 1, 1, 50, 11, { 16, 0, 18, 11 } },       /* odd leftover */
+    { 37, 23, 1, 1, 16, 31, { 0, 10, 16, 10 } },       /* rounded */
+    { 100, 100, 2, 1, 100, 100, { 0, 25, 100, 50 } },  /* wide pixels */
+    { 100, 100, 1, 2, 100, 100, { 25, 0, 50, 100 } },  /* tall pixels */
+    { 4000, 1, 1, 1, 10, 10, { 0, 4, 10, 1 } },        /* at least 1 */
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstGpuVideoSlotFormat out;
+    GstVideoInfo info;
+    GstGpuSlotRect r;
+
+    gst_video_info_set_format (
+        &info, GST_VIDEO_FORMAT_RGB, cases[i].in_w, cases[i].in_h);
+    GST_VIDEO_INFO_PAR_N (&info) = cases[i].par_n;
+    GST_VIDEO_INFO_PAR_D (&info) = cases[i].par_d;
+    slot_format_init (&out, cases[i].slot_w, cases[i].slot_h, GST_GPU_COLOR_RGB,
+        GST_GPU_LAYOUT_NCHW, GST_GPU_DTYPE_FLOAT32);
+    gst_gpu_video_slot_format_fit (&out, &info, &r);
+    fail_unless (
+        r.x == 0 && r.y == 0 && r.width == out.width && r.height == out.height,
+        "case %u: stretch does not take the whole slot", i);
+    out.scale_mode = GST_GPU_SCALE_LETTERBOX;
+    gst_gpu_video_slot_format_fit (&out, &info, &r);
+    fail_unless (r.x == cases[i].want.x && r.y == cases[i].want.y
+                     && r.width == cases[i].want.width
+                     && r.height == cases[i].want.height,
+        "case %u: %dx%d into %ux%u: rect %u,%u %ux%u, expected %u,%u %ux%u", i,
+        cases[i].in_w, cases[i].in_h, out.width, out.height, r.x, r.y, r.width,
+        r.height, cases[i].want.x, cases[i].want.y, cases[i].want.width,
+        cases[i].want.height);
+  }
+}
+
+GST_END_TEST;
+
+/* Padding values: black (0) and grey (114) through mean/std for floats,
+ * and saturated through the scale/offset of uint8 slots. */
+GST_START_TEST (test_letterbox_padding_values)
+{
+  static const GstGpuDType types[]
+      = { GST_GPU_DTYPE_FLOAT32, GST_GPU_DTYPE_UINT8 };
+  static const gfloat pads[] = { 0.0f, 114.0f, 255.0f };
+  GstVideoInfo info;
+  GstVideoFrame frame;
+  GstBuffer *buf;
+  guint t, k, c;
+
+  /* 8x2 into 8x8: rows 0-2 and 5-7 are padding */
+  buf = make_frame (&info, GST_VIDEO_FORMAT_RGBx, 8, 2, 0, 5);
+  fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_READ));
+  for (t = 0; t < G_N_ELEMENTS (types); t++)
+    for (k = 0; k < G_N_ELEMENTS (pads); k++) {
+      GstGpuVideoSlotFormat out;
+      guint8 slot[8 * 8 * 3 * 4];
+
+      slot_format_init (
+          &out, 8, 8, GST_GPU_COLOR_RGB, GST_GPU_LAYOUT_NCHW, types[t]);
+      out.scale_mode = GST_GPU_SCALE_LETTERBOX;
+      out.pad_value = pads[k];
+      gst_gpu_video_convert_reference (&frame, &out, slot);
+      for (c = 0; c < 3; c++) {
+        gdouble want = pads[k] * out.scale[c] + out.offset[c];
+        gdouble top = slot_value (slot, out.dtype, c * 64 + 0 * 8 + 3);
+        gdouble bottom = slot_value (slot, out.dtype, c * 64 + 7 * 8 + 5);
+
+        if (types[t] == GST_GPU_DTYPE_UINT8)
+          want = CLAMP (floor (want + 0.5), 0, 255);
+        fail_unless (fabs (top - want) <= 1e-5 && fabs (bottom - want) <= 1e-5,
+            "dtype %d pad %g channel %u: padding %g %g, expected %g", types[t],
+            pads[k], c, top, bottom, want);
+      }
+    }
+  gst_video_frame_unmap (&frame);
+  gst_buffer_unref (buf);
 }
 
 GST_END_TEST;
@@ -1157,6 +1387,16 @@ gpuconvert_suite (void)
   tcase_add_loop_test (
       tc, test_threads_match_reference, 0, G_N_ELEMENTS (formats));
   tcase_add_loop_test (tc, test_reference_matches_golden_colorimetry, 0, 2);
+  tcase_add_loop_test (tc, test_letterbox_kernel_body_matches_reference, 0,
+      G_N_ELEMENTS (formats));
+  tcase_add_loop_test (
+      tc, test_letterbox_chosen_matches_reference, 0, G_N_ELEMENTS (formats));
+  tcase_add_loop_test (
+      tc, test_letterbox_reference_matches_golden, 0, G_N_ELEMENTS (formats));
+  tcase_add_loop_test (
+      tc, test_letterbox_is_stretch_into_rect, 0, G_N_ELEMENTS (formats));
+  tcase_add_test (tc, test_letterbox_rect_geometry);
+  tcase_add_test (tc, test_letterbox_padding_values);
   tcase_add_test (tc, test_reference_decodes_published_red);
   tcase_add_test (tc, test_orc_unaligned_stride_matches_reference);
   tcase_add_test (tc, test_new_rejects_unsupported_format);
