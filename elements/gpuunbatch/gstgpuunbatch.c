@@ -54,6 +54,7 @@
 #include <gst/base/gstflowcombiner.h>
 
 #include "gst/gstgpubatchmeta.h"
+#include "gst/gstgpuresultsmeta.h"
 #include "gst/gstgpustats.h"
 #include "gst/gstgputensorinfo.h"
 #include "elements/gpuunbatch/gstgpuunbatch.h"
@@ -63,11 +64,42 @@ GST_DEBUG_CATEGORY_STATIC (gst_gpu_unbatch_debug);
 
 /* marks an item held back while prerolling that was a cache hit */
 static GQuark cache_hit_quark;
+/* output=frames: the caps of a frame waiting to be pushed */
+static GQuark frame_caps_quark;
+
+typedef enum {
+  GST_GPU_UNBATCH_OUTPUT_TENSORS,
+  GST_GPU_UNBATCH_OUTPUT_FRAMES,
+} GstGpuUnbatchOutput;
+
+#define GST_TYPE_GPU_UNBATCH_OUTPUT (gst_gpu_unbatch_output_get_type ())
+static GType
+gst_gpu_unbatch_output_get_type (void)
+{
+  static const GEnumValue values[] = {
+    { GST_GPU_UNBATCH_OUTPUT_TENSORS, "Each slot's slice of the output tensors",
+        "tensors" },
+    { GST_GPU_UNBATCH_OUTPUT_FRAMES,
+        "The original frame of each slot with its results as "
+        "GstVideoRegionOfInterestMeta (needs keep-frames=true on gpubatch)",
+        "frames" },
+    { 0, NULL, NULL },
+  };
+  static GType type = 0;
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (
+        &type, g_enum_register_static ("GstGpuUnbatchOutput", values));
+  return type;
+}
+
+#define DEFAULT_OUTPUT GST_GPU_UNBATCH_OUTPUT_TENSORS
 
 enum {
   PROP_0,
   PROP_STATS,
   PROP_STATS_INTERVAL,
+  PROP_OUTPUT,
 };
 
 #define SINK_CAPS                                                              \
@@ -83,9 +115,14 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
  * gst_element_request_pad_simple () work; the element also creates pads from
  * this template on its own, like sometimes pads, when a new source shows up
  * in the batch meta. */
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src_%u",
-    GST_PAD_SRC, GST_PAD_REQUEST,
-    GST_STATIC_CAPS (GST_GPU_TENSORS_MEDIA_TYPE ", format = (string) static"));
+#define FRAMES_CAPS "video/x-raw; video/x-raw(memory:CUDAMemory)"
+
+static GstStaticPadTemplate src_template
+    = GST_STATIC_PAD_TEMPLATE ("src_%u", GST_PAD_SRC, GST_PAD_REQUEST,
+        GST_STATIC_CAPS (GST_GPU_TENSORS_MEDIA_TYPE
+            ", format = (string) static; " FRAMES_CAPS));
+
+static GstStaticCaps frames_caps = GST_STATIC_CAPS (FRAMES_CAPS);
 
 /* ------------------------------------------------------------------------ */
 /* Source pads: one per source index, with per-source counters.             */
@@ -105,8 +142,10 @@ struct _GstGpuUnbatchPad
   /* protected by the element's lock */
   gboolean need_sticky; /* current sticky events not stored yet */
   gboolean discont;
-  gboolean fed; /* got an item since the last start or flush */
-  GQueue held;  /* items held back while others preroll, oldest first */
+  gboolean fed;  /* got an item since the last start or flush */
+  GQueue held;   /* items held back while others preroll, oldest first */
+  GstCaps *caps; /* output=frames: caps stored on the pad, NULL before the
+                  * first frame */
   guint64 items_out;
   guint64 items_dropped;
   guint64 items_failed;
@@ -121,6 +160,7 @@ gst_gpu_unbatch_pad_finalize (GObject *object)
   GstGpuUnbatchPad *pad = GST_GPU_UNBATCH_PAD (object);
 
   g_queue_clear_full (&pad->held, (GDestroyNotify)gst_buffer_unref);
+  gst_clear_caps (&pad->caps);
 
   G_OBJECT_CLASS (gst_gpu_unbatch_pad_parent_class)->finalize (object);
 }
@@ -186,8 +226,13 @@ struct _GstGpuUnbatch
   gsize slot_size[GST_GPU_TENSORS_LIMIT];
   gsize batch_bytes;
 
+  /* output=frames for this run: set at READY->PAUSED with streaming
+   * stopped, under self->lock */
+  gboolean frames;
+
   /* properties, object lock */
   GstClockTime stats_interval;
+  GstGpuUnbatchOutput output;
 
   GstGpuStatsTimer stats_timer; /* state-change thread only */
 };
@@ -228,6 +273,7 @@ gst_gpu_unbatch_class_init (GstGpuUnbatchClass *klass)
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
 
   cache_hit_quark = g_quark_from_static_string ("gpuunbatch-cache-hit");
+  frame_caps_quark = g_quark_from_static_string ("gpuunbatch-frame-caps");
 
   gobject_class->finalize = gst_gpu_unbatch_finalize;
   gobject_class->set_property = gst_gpu_unbatch_set_property;
@@ -253,6 +299,25 @@ gst_gpu_unbatch_class_init (GstGpuUnbatchClass *klass)
 
   gst_gpu_stats_install_interval_property (gobject_class, PROP_STATS_INTERVAL);
 
+  /**
+   * GstGpuUnbatch:output:
+   *
+   * What each src_N pad pushes per slot: `tensors`, the slot's slice of
+   * every tensor, or `frames`, the original frame gpubatch kept in the
+   * slot (keep-frames=true), with the caps it came with and the slot's
+   * results (#GstGpuResultsMeta of the batch) as
+   * #GstVideoRegionOfInterestMeta. Read at READY->PAUSED.
+   */
+  g_object_class_install_property (gobject_class, PROP_OUTPUT,
+      g_param_spec_enum ("output", "Output",
+          "What each source pad pushes per slot: tensors (the slot's tensor "
+          "slices) or frames (the original frame with its results as region "
+          "of interest metas; needs keep-frames=true on gpubatch); read at "
+          "READY->PAUSED (default: tensors)",
+          GST_TYPE_GPU_UNBATCH_OUTPUT, DEFAULT_OUTPUT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+              | GST_PARAM_MUTABLE_READY));
+
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template_with_gtype (
       element_class, &src_template, GST_TYPE_GPU_UNBATCH_PAD);
@@ -270,6 +335,7 @@ gst_gpu_unbatch_class_init (GstGpuUnbatchClass *klass)
   element_class->release_pad = GST_DEBUG_FUNCPTR (gst_gpu_unbatch_release_pad);
 
   gst_type_mark_as_plugin_api (GST_TYPE_GPU_UNBATCH_PAD, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_GPU_UNBATCH_OUTPUT, 0);
 }
 
 static void
@@ -289,6 +355,7 @@ gst_gpu_unbatch_init (GstGpuUnbatch *self)
   self->flow_combiner = gst_flow_combiner_new ();
   gst_gpu_tensors_config_init (&self->config);
   gst_gpu_throughput_meter_reset (&self->throughput, 10);
+  self->output = DEFAULT_OUTPUT;
 }
 
 /* Thread of the last unref; no lock, nothing else holds the element. */
@@ -334,29 +401,42 @@ gst_gpu_unbatch_pad_new_stream_start_locked (
 
 /* Called with self->lock. Stores, in order, the stream-start, caps and
  * segment this pad has not seen yet; they go downstream with the next push.
- * A pad that is not active yet keeps need_sticky and is retried later. */
+ * A pad that is not active yet keeps need_sticky and is retried later.
+ * With output=frames the caps are those of the pad's first frame,
+ * @frame_caps: until it is known (NULL) only the stream-start is stored,
+ * since caps may not follow a segment. */
 static void
 gst_gpu_unbatch_pad_sync_sticky_locked (
-    GstGpuUnbatch *self, GstGpuUnbatchPad *srcpad)
+    GstGpuUnbatch *self, GstGpuUnbatchPad *srcpad, GstCaps *frame_caps)
 {
   GstPad *pad = GST_PAD (srcpad);
+  GstCaps *caps = self->frames ? frame_caps : self->item_caps;
   GstEvent *event;
   GstFlowReturn ret;
 
   if (!srcpad->need_sticky || self->upstream_stream_id == NULL)
     goto out;
 
-  event = gst_gpu_unbatch_pad_new_stream_start_locked (self, srcpad);
-  ret = gst_pad_store_sticky_event (pad, event);
+  /* a frames pad waiting for its caps may have it already */
+  event = gst_pad_get_sticky_event (pad, GST_EVENT_STREAM_START, 0);
+  ret = GST_FLOW_OK;
+  if (event == NULL) {
+    event = gst_gpu_unbatch_pad_new_stream_start_locked (self, srcpad);
+    ret = gst_pad_store_sticky_event (pad, event);
+  }
   gst_event_unref (event);
   if (ret != GST_FLOW_OK)
     goto out;
+  if (self->frames && caps == NULL)
+    goto out;
 
-  if (self->item_caps) {
-    event = gst_event_new_caps (self->item_caps);
+  if (caps) {
+    event = gst_event_new_caps (caps);
     gst_pad_store_sticky_event (pad, event);
     gst_event_unref (event);
   }
+  if (self->frames)
+    gst_caps_replace (&srcpad->caps, caps);
   if (self->segment)
     gst_pad_store_sticky_event (pad, self->segment);
 
@@ -604,6 +684,64 @@ gst_gpu_unbatch_reset_preroll_locked (GstGpuUnbatch *self)
   self->held_bytes = 0;
 }
 
+/* Streaming thread, without self->lock. Makes @caps, the caps of the frame
+ * about to be pushed, the caps of @srcpad (output=frames) when they differ
+ * from the current ones. Returns FALSE, after posting an error, when they
+ * are not video or downstream refuses them. */
+static gboolean
+gst_gpu_unbatch_pad_set_frame_caps (
+    GstGpuUnbatch *self, GstGpuUnbatchPad *srcpad, GstCaps *caps)
+{
+  GstPad *pad = GST_PAD (srcpad);
+  GstCaps *video;
+  GstEvent *event;
+  gboolean same, is_video;
+
+  g_mutex_lock (&self->lock);
+  same = srcpad->caps != NULL && gst_caps_is_equal (srcpad->caps, caps);
+  g_mutex_unlock (&self->lock);
+  if (same)
+    return TRUE;
+
+  video = gst_static_caps_get (&frames_caps);
+  is_video = gst_caps_is_subset (caps, video);
+  gst_caps_unref (video);
+  if (!is_video)
+    goto not_video;
+  if (!gst_pad_peer_query_accept_caps (pad, caps))
+    goto refused;
+
+  GST_DEBUG_OBJECT (srcpad, "frame caps %" GST_PTR_FORMAT, caps);
+  g_mutex_lock (&self->lock);
+  if (srcpad->need_sticky) {
+    gst_gpu_unbatch_pad_sync_sticky_locked (self, srcpad, caps);
+  } else {
+    event = gst_event_new_caps (caps);
+    if (gst_pad_store_sticky_event (pad, event) == GST_FLOW_OK)
+      gst_caps_replace (&srcpad->caps, caps);
+    gst_event_unref (event);
+  }
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+
+not_video:
+  GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+      ("gpuunbatch output=frames pushes video frames, but the frames of "
+       "source %u are not raw video",
+          srcpad->index),
+      ("frame caps %" GST_PTR_FORMAT ", src_%u takes " FRAMES_CAPS, caps,
+          srcpad->index));
+  return FALSE;
+refused:
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("the element linked to gpuunbatch's src_%u does not accept the frames "
+       "of source %u",
+          srcpad->index, srcpad->index),
+      ("downstream of %s:%s refused caps %" GST_PTR_FORMAT,
+          GST_DEBUG_PAD_NAME (pad), caps));
+  return FALSE;
+}
+
 /* Streaming thread, without self->lock. Pushes @item (transfer full) on
  * @srcpad and counts it; @held: it was held back until now. Returns the
  * combined flow of all src pads. */
@@ -614,11 +752,19 @@ gst_gpu_unbatch_push_item (GstGpuUnbatch *self, GstGpuUnbatchPad *srcpad,
   gboolean cache_hit
       = gst_mini_object_get_qdata (GST_MINI_OBJECT (item), cache_hit_quark)
         != NULL;
+  GstCaps *caps
+      = gst_mini_object_steal_qdata (GST_MINI_OBJECT (item), frame_caps_quark);
   gsize size = gst_buffer_get_size (item);
   GstFlowReturn pushed, ret;
 
-  GST_LOG_OBJECT (srcpad, "pushing %" GST_PTR_FORMAT, item);
-  pushed = gst_pad_push (GST_PAD (srcpad), item);
+  if (caps && !gst_gpu_unbatch_pad_set_frame_caps (self, srcpad, caps)) {
+    gst_buffer_unref (item);
+    pushed = GST_FLOW_NOT_NEGOTIATED;
+  } else {
+    GST_LOG_OBJECT (srcpad, "pushing %" GST_PTR_FORMAT, item);
+    pushed = gst_pad_push (GST_PAD (srcpad), item);
+  }
+  gst_clear_caps (&caps);
 
   g_mutex_lock (&self->lock);
   if (held) {
@@ -694,6 +840,7 @@ gst_gpu_unbatch_reset_pads (GstGpuUnbatch *self)
     if (srcpad->requested) {
       srcpad->need_sticky = TRUE;
       srcpad->discont = TRUE;
+      gst_clear_caps (&srcpad->caps);
       continue;
     }
     gst_flow_combiner_remove_pad (self->flow_combiner, GST_PAD (srcpad));
@@ -767,8 +914,10 @@ gst_gpu_unbatch_set_caps (GstGpuUnbatch *self, GstCaps *caps)
       self->batch_size, self->device_memory ? "device memory" : "system memory",
       item_caps);
 
+  /* with output=frames each pad takes the caps of its frames instead */
   g_mutex_lock (&self->lock);
-  gst_caps_replace (&self->item_caps, item_caps);
+  if (!self->frames)
+    gst_caps_replace (&self->item_caps, item_caps);
   g_mutex_unlock (&self->lock);
   gst_caps_unref (item_caps);
   return TRUE;
@@ -800,13 +949,16 @@ out_unnegotiated:
 /* Streaming thread (serialized events) or any upstream thread (flushes).
  * Pushes @event (transfer full), or for STREAM_START a per-pad copy, to
  * every pad of @pads after storing the sticky events a pad has not seen
- * yet. Takes self->lock around the pad state only. */
+ * yet. With output=frames a SEGMENT skips the pads still waiting for their
+ * first frame's caps: it is stored after those caps. Takes self->lock
+ * around the pad state only. */
 static gboolean
 gst_gpu_unbatch_forward_event_to (
     GstGpuUnbatch *self, GstEvent *event, GPtrArray *pads)
 {
   GPtrArray *own = NULL;
   gboolean is_stream_start = GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START;
+  gboolean *skip = g_new0 (gboolean, pads->len);
   guint i;
 
   g_mutex_lock (&self->lock);
@@ -816,19 +968,23 @@ gst_gpu_unbatch_forward_event_to (
     GstGpuUnbatchPad *srcpad = g_ptr_array_index (pads, i);
 
     if (GST_EVENT_IS_SERIALIZED (event))
-      gst_gpu_unbatch_pad_sync_sticky_locked (self, srcpad);
+      gst_gpu_unbatch_pad_sync_sticky_locked (self, srcpad, NULL);
     if (is_stream_start)
       g_ptr_array_add (
           own, gst_gpu_unbatch_pad_new_stream_start_locked (self, srcpad));
+    skip[i] = self->frames && srcpad->need_sticky
+              && GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT;
   }
   g_mutex_unlock (&self->lock);
 
   for (i = 0; i < pads->len; i++) {
     GstEvent *out = own ? g_ptr_array_index (own, i) : event;
 
-    gst_pad_push_event (g_ptr_array_index (pads, i), gst_event_ref (out));
+    if (!skip[i])
+      gst_pad_push_event (g_ptr_array_index (pads, i), gst_event_ref (out));
   }
   g_clear_pointer (&own, g_ptr_array_unref);
+  g_free (skip);
   gst_event_unref (event);
 
   return TRUE;
@@ -946,6 +1102,8 @@ gst_gpu_unbatch_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
         break;
       }
       gst_event_unref (event);
+      if (self->frames)
+        break;
       g_mutex_lock (&self->lock);
       event = gst_event_new_caps (self->item_caps);
       g_mutex_unlock (&self->lock);
@@ -1051,7 +1209,11 @@ gst_gpu_unbatch_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
     case GST_QUERY_CAPS:
       gst_query_parse_caps (query, &filter);
       g_mutex_lock (&self->lock);
-      if (self->item_caps)
+      if (self->frames && GST_GPU_UNBATCH_PAD (pad)->caps)
+        caps = gst_caps_ref (GST_GPU_UNBATCH_PAD (pad)->caps);
+      else if (self->frames)
+        caps = gst_static_caps_get (&frames_caps);
+      else if (self->item_caps)
         caps = gst_caps_ref (self->item_caps);
       g_mutex_unlock (&self->lock);
       if (caps == NULL)
@@ -1145,11 +1307,67 @@ out_free:
   return item;
 }
 
+/* Streaming thread, no lock: the frame kept in slot @slot of @batch, a
+ * shallow copy sharing the frame's memory, with the slot's results as
+ * region-of-interest metas and the frame's caps attached for
+ * gst_gpu_unbatch_push_item (). Returns: (transfer full) (nullable): NULL,
+ * after posting an error, when the slot has no frame or a result cannot
+ * be attached. */
+static GstBuffer *
+gst_gpu_unbatch_frame (GstGpuUnbatch *self, GstBuffer *batch, guint slot,
+    const GstGpuBatchSlot *desc)
+{
+  GstGpuResultsMeta *results = gst_buffer_get_gpu_results_meta (batch);
+  const GstGpuResult *result = NULL;
+  GstBuffer *frame, *item;
+  GstCaps *caps;
+  guint n_results = 0, i;
+
+  frame = desc->frame ? gst_sample_get_buffer (desc->frame) : NULL;
+  caps = desc->frame ? gst_sample_get_caps (desc->frame) : NULL;
+  if (frame == NULL || caps == NULL)
+    goto no_frame;
+
+  item = gst_buffer_copy (frame);
+  GST_BUFFER_FLAG_UNSET (item, GST_BUFFER_FLAG_DISCONT);
+  if (results)
+    result = gst_gpu_results_meta_get_slot (results, slot, &n_results);
+  for (i = 0; i < n_results; i++) {
+    if (!gst_gpu_result_to_roi_meta (
+            &result[i], item, desc->width, desc->height))
+      goto roi_failed;
+  }
+  gst_mini_object_set_qdata (GST_MINI_OBJECT (item), frame_caps_quark,
+      gst_caps_ref (caps), (GDestroyNotify)gst_caps_unref);
+  return item;
+
+no_frame:
+  GST_ELEMENT_ERROR (self, STREAM, FAILED,
+      ("gpuunbatch output=frames needs the original frames in the batch: "
+       "set keep-frames=true on gpubatch"),
+      ("slot %u (source %u, pts %" GST_TIME_FORMAT ") has no %s in its "
+       "GstGpuBatchMeta",
+          slot, desc->pad_index, GST_TIME_ARGS (desc->pts),
+          desc->frame ? "buffer or caps in its frame sample" : "frame"));
+  return NULL;
+roi_failed:
+  GST_ELEMENT_ERROR (self, STREAM, FAILED,
+      ("gpuunbatch could not attach the results of source %u to its frame",
+          desc->pad_index),
+      ("gst_gpu_result_to_roi_meta failed for result %u of slot %u on a "
+       "%ux%u frame",
+          i, slot, desc->width, desc->height));
+  gst_buffer_unref (item);
+  return NULL;
+}
+
 /* Streaming thread; takes self->lock around counters and the combiner.
  * Pushes slot @slot of @batch (system memory) to its source's pad, holds
  * it back while other branches preroll (@preroll), or only counts it.
- * Returns the combined flow of all src pads, or GST_FLOW_CUSTOM_SUCCESS
- * when the slot was only counted or held. */
+ * With output=frames a failed slot's frame is pushed too (counted as
+ * failed and, once pushed, out). Returns the combined flow of all src
+ * pads, or GST_FLOW_CUSTOM_SUCCESS when the slot was only counted or
+ * held. */
 static GstFlowReturn
 gst_gpu_unbatch_push_slot (GstGpuUnbatch *self, GstBuffer *batch, guint slot,
     const GstGpuBatchSlot *desc, gboolean preroll)
@@ -1184,20 +1402,29 @@ gst_gpu_unbatch_push_slot (GstGpuUnbatch *self, GstBuffer *batch, guint slot,
       self->items_failed++;
       srcpad->items_failed++;
       g_mutex_unlock (&self->lock);
+      if (self->frames)
+        break;
       ret = GST_FLOW_CUSTOM_SUCCESS;
       goto out;
   }
 
-  item = gst_gpu_unbatch_slice (self, batch, slot);
-  if (item == NULL)
-    goto slice_failed;
-  if (preroll) {
-    /* held or waiting in a prerolled branch, it must not pin a batch
-     * buffer: gpubatch needs its pool to batch the missing sources */
-    GstBuffer *copy = gst_buffer_copy_deep (item);
+  if (self->frames) {
+    /* shares the frame's memory only: held, it pins no batch buffer */
+    item = gst_gpu_unbatch_frame (self, batch, slot, desc);
+    if (item == NULL)
+      goto frame_failed;
+  } else {
+    item = gst_gpu_unbatch_slice (self, batch, slot);
+    if (item == NULL)
+      goto slice_failed;
+    if (preroll) {
+      /* held or waiting in a prerolled branch, it must not pin a batch
+       * buffer: gpubatch needs its pool to batch the missing sources */
+      GstBuffer *copy = gst_buffer_copy_deep (item);
 
-    gst_buffer_unref (item);
-    item = copy;
+      gst_buffer_unref (item);
+      item = copy;
+    }
   }
   GST_BUFFER_PTS (item) = desc->pts;
   GST_BUFFER_DTS (item) = desc->dts;
@@ -1208,7 +1435,7 @@ gst_gpu_unbatch_push_slot (GstGpuUnbatch *self, GstBuffer *batch, guint slot,
   size = gst_buffer_get_size (item);
 
   g_mutex_lock (&self->lock);
-  gst_gpu_unbatch_pad_sync_sticky_locked (self, srcpad);
+  gst_gpu_unbatch_pad_sync_sticky_locked (self, srcpad, NULL);
   if (srcpad->discont) {
     GST_BUFFER_FLAG_SET (item, GST_BUFFER_FLAG_DISCONT);
     srcpad->discont = FALSE;
@@ -1236,6 +1463,13 @@ slice_failed:
        " (first tensor) at offset %" G_GSIZE_FORMAT,
           self->config.num_tensors, self->slot_size[0],
           self->tensor_offset[0] + (gsize)slot * self->slot_size[0]));
+  ret = GST_FLOW_ERROR;
+  goto out;
+frame_failed:
+  g_mutex_lock (&self->lock);
+  self->items_dropped++;
+  srcpad->items_dropped++;
+  g_mutex_unlock (&self->lock);
   ret = GST_FLOW_ERROR;
 out:
   gst_object_unref (srcpad);
@@ -1297,7 +1531,9 @@ gst_gpu_unbatch_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
   GstGpuUnbatch *self = GST_GPU_UNBATCH (parent);
   GstGpuBatchMeta *meta;
   GstBuffer *host = NULL;
-  GstGpuBatchSlot desc;
+  GstGpuBatchSlot desc = {
+    0,
+  };
   GstFlowReturn ret = GST_FLOW_OK, slot_ret;
   gboolean preroll, release;
   guint n_valid, i;
@@ -1310,7 +1546,8 @@ gst_gpu_unbatch_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
     goto bad_batch;
   n_valid = meta ? meta->n_valid : self->batch_size;
 
-  if (self->device_memory && n_valid > 0) {
+  /* frames mode reads the frames, not the tensors */
+  if (self->device_memory && n_valid > 0 && !self->frames) {
     host = gst_gpu_unbatch_stage_to_host (self, buffer, n_valid);
     if (host == NULL)
       goto map_failed;
@@ -1466,13 +1703,18 @@ gst_gpu_unbatch_change_state (GstElement *element, GstStateChange transition)
   GstGpuUnbatch *self = GST_GPU_UNBATCH (element);
   GstStateChangeReturn ret;
   GstClockTime interval;
+  gboolean frames;
 
   switch (transition) {
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       gst_gpu_unbatch_reset_stats (self);
       GST_OBJECT_LOCK (self);
       interval = self->stats_interval;
+      frames = self->output == GST_GPU_UNBATCH_OUTPUT_FRAMES;
       GST_OBJECT_UNLOCK (self);
+      g_mutex_lock (&self->lock);
+      self->frames = frames;
+      g_mutex_unlock (&self->lock);
       gst_gpu_stats_timer_start (
           &self->stats_timer, element, interval, gst_gpu_unbatch_build_stats);
       break;
@@ -1513,6 +1755,11 @@ gst_gpu_unbatch_set_property (
       self->stats_interval = g_value_get_uint64 (value);
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_OUTPUT:
+      GST_OBJECT_LOCK (self);
+      self->output = g_value_get_enum (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1534,6 +1781,11 @@ gst_gpu_unbatch_get_property (
     case PROP_STATS_INTERVAL:
       GST_OBJECT_LOCK (self);
       g_value_set_uint64 (value, self->stats_interval);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_OUTPUT:
+      GST_OBJECT_LOCK (self);
+      g_value_set_enum (value, self->output);
       GST_OBJECT_UNLOCK (self);
       break;
     default:

@@ -44,6 +44,9 @@ pad_index (GstPad *pad)
   return (guint)g_ascii_strtoull (name + 4, NULL, 10);
 }
 
+static GstStaticPadTemplate collector_template = GST_STATIC_PAD_TEMPLATE (
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
 void
 collector_link (Collector *c, GstPad *srcpad)
 {
@@ -53,7 +56,9 @@ collector_link (Collector *c, GstPad *srcpad)
   fail_unless (index < MAX_SOURCES);
   o = &c->out[index];
   fail_unless (o->sinkpad == NULL, "src_%u linked twice", index);
-  o->sinkpad = gst_pad_new ("sink", GST_PAD_SINK);
+  /* takes any caps, also when they change (a pad without template only
+   * accepts its current caps) */
+  o->sinkpad = gst_pad_new_from_static_template (&collector_template, "sink");
   g_object_set_data (G_OBJECT (o->sinkpad), "collector", c);
   g_object_set_data (G_OBJECT (o->sinkpad), "output", o);
   gst_pad_set_chain_function (o->sinkpad, collector_chain);
