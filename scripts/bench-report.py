@@ -400,16 +400,35 @@ def parse(name, stdout):
     return fig
 
 
-def read_jitter_samples(path):
+def read_jitter_samples(lines):
     samples = {}
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                props, _, values = line.rstrip("\n").partition("\t")
-                label = JITTER_VARIANTS.get(props, props)
-                samples.setdefault(label, []).extend(
-                    float(v) for v in values.split())
+    for line in lines:
+        props, _, values = line.partition("\t")
+        samples.setdefault(JITTER_VARIANTS.get(props, props), []).extend(
+            float(v) for v in values.split())
     return samples
+
+
+def read_gpubatch_timeline(lines):
+    """{run: [[ms, items], ...]}, ms when the consumer was done with a batch
+    of that many items."""
+    timeline = {}
+    for line in lines:
+        props, _, values = line.partition("\t")
+        m = re.search(r"max-batch-size=(\d+)", props)
+        label = ("adaptive 1..%s" if "adaptive=true" in props else
+                 "fixed %s") % (m.group(1) if m else "?")
+        timeline[label] = [[float(t), int(n)] for t, n in
+                           (v.split(":") for v in values.split())]
+    return timeline
+
+
+# benchmark: (environment variable naming its side output file, figure, reader)
+SIDE_OUTPUTS = {
+    "optbin-jitter": ("OPTBENCH_SAMPLES", "samples_us", read_jitter_samples),
+    "gpubatch": ("BENCH_GPUBATCH_TIMELINE", "timeline",
+                 read_gpubatch_timeline),
+}
 
 
 # --- running ---------------------------------------------------------------
@@ -453,14 +472,15 @@ def list_benchmarks(build):
     return [b["name"] for b in json.loads(out)]
 
 
-def run_benchmark(build, name, samples, rebuild):
+def run_benchmark(build, name, tmp, rebuild):
     """Runs one benchmark through meson test (its own environment, timeout
     and dependencies) and returns its record."""
     logbase = "bench-report-" + re.sub(r"[^\w.-]", "_", name)
     log = os.path.join(build, "meson-logs", logbase + ".json")
-    env = dict(os.environ, OPTBENCH_SAMPLES=samples)
-    if os.path.exists(samples):
-        os.unlink(samples)
+    env = dict(os.environ)
+    if name in SIDE_OUTPUTS:
+        side = os.path.join(tmp, name + ".txt")
+        env[SIDE_OUTPUTS[name][0]] = side
     record = {"load_average_start": loadavg(),
               "started": datetime.datetime.now(datetime.timezone.utc)
               .isoformat(timespec="seconds")}
@@ -484,8 +504,10 @@ def run_benchmark(build, name, samples, rebuild):
                     record["result"] = entry.get("result")
     record.update(returncode=rc, stdout=stdout, stderr_tail=stderr[-4000:])
     fig = parse(name, stdout)
-    if name == "optbin-jitter":
-        fig.figures["samples_us"] = read_jitter_samples(samples)
+    if name in SIDE_OUTPUTS and os.path.exists(side):
+        with open(side) as f:
+            lines = f.read().splitlines()
+        fig.figures[SIDE_OUTPUTS[name][1]] = SIDE_OUTPUTS[name][2](lines)
     record.update(figures=fig.figures, ratios=fig.ratios)
     return record
 
@@ -511,12 +533,11 @@ def new_run(args):
         "benchmarks": {},
     }
     with tempfile.TemporaryDirectory() as tmp:
-        samples = os.path.join(tmp, "jitter-samples.txt")
         for name in benchmarks:
             print("bench-report: running %s (load average %s)" %
                   (name, " ".join("%.2f" % x for x in loadavg())), flush=True)
-            run["benchmarks"][name] = run_benchmark(args.build, name,
-                                                    samples, args.rebuild)
+            run["benchmarks"][name] = run_benchmark(args.build, name, tmp,
+                                                    args.rebuild)
     run["load_average_end"] = loadavg()
     return run
 
@@ -671,11 +692,37 @@ def plots(run, out):
              "Adaptive against the best fixed batch size "
              "(videotestsrc ! gpubatch ! gpuinfer): the whole run, sweep "
              "included, and the second half of the items.")
-        lack("gpuinfer", "adaptive against fixed over time at a finer "
-             "resolution: the benchmark prints two windows (whole run, "
-             "second half), not a time series")
     elif "gpuinfer" in b:
         lack("gpuinfer", "adaptive against fixed: part 3 not in the output")
+
+    g = fig_of("gpubatch")
+    if g and g.get("timeline"):
+        fig, (done, size) = panels(2, 5, 3.4)
+        for label, batches in g["timeline"].items():
+            total, xs, ys = 0, [0], [0]
+            for ms, n in batches:
+                total += n
+                xs.append(ms / 1000)
+                ys.append(total)
+            adaptive = label.startswith("adaptive")
+            done.plot(xs, ys, linewidth=2.2 if adaptive else 1,
+                      color="k" if adaptive else None, label=label)
+            if adaptive:
+                size.step(xs[1:], [n for _, n in batches], where="post",
+                          color="k")
+        done.set_xlabel("s")
+        done.set_ylabel("items done")
+        done.set_title("Items through the simulated consumer", fontsize=9)
+        done.legend(fontsize=6, ncol=2)
+        size.set_xlabel("s")
+        size.set_ylabel("items in the batch")
+        size.set_title("Adaptive: size of each batch", fontsize=9)
+        save(fig, "gpubatch", "adaptive-gpubatch.png",
+             "gpubatch adaptive against each fixed batch size over time, "
+             "for the simulated consumer (best at 5 items per batch).")
+    elif "gpubatch" in b:
+        lack("gpubatch", "adaptive against fixed over time: no timeline "
+             "(BENCH_GPUBATCH_TIMELINE) in this run")
 
     f = fig_of("kvtable")
     if f and f.get("runs"):
@@ -982,6 +1029,8 @@ def main():
         print("  REGRESSION %s: %s = %.3f, was %.3f (%.1f %% worse)" % (
             r["benchmark"], r["ratio"], r["value"], r["previous"],
             r["worse"] * 100))
+    for name in gone:
+        print("  no longer measured: %s" % name)
     for bench, whats in sorted(missing.items()):
         for what in whats:
             print("  not plotted, %s: %s" % (bench, what))

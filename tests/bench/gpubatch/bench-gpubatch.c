@@ -8,10 +8,16 @@
  *  2. adaptive throughput as a ratio of the best fixed batch size, against a
  *     simulated consumer costing a + b*n per batch plus a penalty per item
  *     beyond a budget of k items.
+ *
+ * With BENCH_GPUBATCH_TIMELINE=FILE, each simulated-consumer run also appends
+ * one line to FILE: gpubatch's properties, a tab, then "ms:n" per batch (ms
+ * since PLAYING when the consumer was done with it, n its valid items), for
+ * scripts/bench-report.py's plot over time. The printed text is the same.
  */
 #include <gst/gst.h>
 
 #include "gst/gstgpubatchmeta.h"
+#include "tests/bench/bench-sideout.h"
 
 #define N_ITEMS 20000
 #define N_REPEAT 3
@@ -69,9 +75,17 @@ per_item (const gchar *middle)
 #define COST_K 5
 #define COST_PENALTY_US 16000
 
+typedef struct
+{
+  gint64 t0;
+  GString *line; /* NULL unless BENCH_GPUBATCH_TIMELINE is set */
+} Timeline;
+
+/* Streaming thread of the sink. */
 static GstPadProbeReturn
 consumer_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
+  Timeline *timeline = user_data;
   GstGpuBatchMeta *meta
       = gst_buffer_get_gpu_batch_meta (GST_PAD_PROBE_INFO_BUFFER (info));
   guint n = meta ? meta->n_valid : 1;
@@ -80,6 +94,9 @@ consumer_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   if (n > COST_K)
     cost += (guint64)COST_PENALTY_US * (n - COST_K);
   g_usleep (cost);
+  if (timeline->line)
+    g_string_append_printf (timeline->line, " %.1f:%u",
+        (g_get_monotonic_time () - timeline->t0) / 1000.0, n);
   return GST_PAD_PROBE_OK;
 }
 
@@ -99,16 +116,25 @@ consumer_throughput (const gchar *batch_props, guint n_items, guint *target_out)
   GstBus *bus = gst_element_get_bus (pipeline);
   GstMessage *msg;
   GstStructure *stats = NULL;
+  Timeline timeline = { 0, NULL };
   gint64 t0, t1;
 
+  if (g_getenv ("BENCH_GPUBATCH_TIMELINE")) {
+    timeline.line = g_string_new (batch_props);
+    g_string_append_c (timeline.line, '\t');
+  }
   gst_pad_add_probe (
-      pad, GST_PAD_PROBE_TYPE_BUFFER, consumer_probe, NULL, NULL);
-  t0 = g_get_monotonic_time ();
+      pad, GST_PAD_PROBE_TYPE_BUFFER, consumer_probe, &timeline, NULL);
+  t0 = timeline.t0 = g_get_monotonic_time ();
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   msg = gst_bus_timed_pop_filtered (
       bus, GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   t1 = g_get_monotonic_time ();
   gst_message_unref (msg);
+  if (timeline.line) {
+    bench_sideout_append ("BENCH_GPUBATCH_TIMELINE", timeline.line->str);
+    g_string_free (timeline.line, TRUE);
+  }
   g_object_get (b, "stats", &stats, NULL);
   if (target_out)
     gst_structure_get_uint (stats, "target-batch-size", target_out);

@@ -14,8 +14,8 @@
  * histograms from them). The printed text is the same either way.
  */
 #include "optbench.h"
+#include "tests/bench/bench-sideout.h"
 
-#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -81,24 +81,6 @@ typedef struct
   guint n;
 } Result;
 
-static void
-append_samples (const gchar *path, const gchar *props, const Jitter *j)
-{
-  FILE *f = fopen (path, "a");
-  guint i;
-
-  if (f == NULL) {
-    g_printerr (
-        "OPTBENCH_SAMPLES: cannot open %s: %s\n", path, g_strerror (errno));
-    return;
-  }
-  fprintf (f, "%s\t", props ? props : "-");
-  for (i = 0; i < j->n; i++)
-    fprintf (f, "%s%.1f", i ? " " : "", j->jitter[i] / 1000.0);
-  fprintf (f, "\n");
-  fclose (f);
-}
-
 static gboolean
 run_once (const gchar *desc, const gchar *props, guint buffers, Result *r,
     gchar **applied)
@@ -159,8 +141,16 @@ run_once (const gchar *desc, const gchar *props, guint buffers, Result *r,
   }
   qsort (j.jitter, j.n, sizeof (GstClockTime), cmp);
   r->n = j.n;
-  if (g_getenv ("OPTBENCH_SAMPLES"))
-    append_samples (g_getenv ("OPTBENCH_SAMPLES"), props, &j);
+  if (g_getenv ("OPTBENCH_SAMPLES")) {
+    GString *line = g_string_new (props ? props : "-");
+    guint i;
+
+    for (i = 0; i < j.n; i++)
+      g_string_append_printf (
+          line, "%c%.1f", i ? ' ' : '\t', j.jitter[i] / 1000.0);
+    bench_sideout_append ("OPTBENCH_SAMPLES", line->str);
+    g_string_free (line, TRUE);
+  }
   if (g_getenv ("OPTBENCH_DEBUG"))
     g_printerr ("%s: %u buffers, first %" G_GUINT64_FORMAT
                 " last %" G_GUINT64_FORMAT "\n",
