@@ -410,16 +410,17 @@ def read_jitter_samples(lines):
 
 
 def read_gpubatch_timeline(lines):
-    """{run: [[ms, items], ...]}, ms when the consumer was done with a batch
-    of that many items."""
+    """{run: {"ms": [...], "items": [...]}}: per batch, when the consumer
+    was done with it and how many items it held."""
     timeline = {}
     for line in lines:
         props, _, values = line.partition("\t")
         m = re.search(r"max-batch-size=(\d+)", props)
         label = ("adaptive 1..%s" if "adaptive=true" in props else
                  "fixed %s") % (m.group(1) if m else "?")
-        timeline[label] = [[float(t), int(n)] for t, n in
-                           (v.split(":") for v in values.split())]
+        pairs = [v.split(":") for v in values.split()]
+        timeline[label] = {"ms": [float(t) for t, _ in pairs],
+                           "items": [int(n) for _, n in pairs]}
     return timeline
 
 
@@ -699,17 +700,15 @@ def plots(run, out):
     if g and g.get("timeline"):
         fig, (done, size) = panels(2, 5, 3.4)
         for label, batches in g["timeline"].items():
-            total, xs, ys = 0, [0], [0]
-            for ms, n in batches:
-                total += n
-                xs.append(ms / 1000)
-                ys.append(total)
+            xs = [0] + [ms / 1000 for ms in batches["ms"]]
+            ys = [0]
+            for n in batches["items"]:
+                ys.append(ys[-1] + n)
             adaptive = label.startswith("adaptive")
             done.plot(xs, ys, linewidth=2.2 if adaptive else 1,
                       color="k" if adaptive else None, label=label)
             if adaptive:
-                size.step(xs[1:], [n for _, n in batches], where="post",
-                          color="k")
+                size.step(xs[1:], batches["items"], where="post", color="k")
         done.set_xlabel("s")
         done.set_ylabel("items done")
         done.set_title("Items through the simulated consumer", fontsize=9)
@@ -939,6 +938,13 @@ def write_html(run, previous, rows, gone, drawn, missing, threshold, path):
         f.write("\n".join(out))
 
 
+def dumps(run):
+    """Indented JSON with each list of numbers on one line."""
+    return re.sub(r"\[[-+.\deE,\s]*\]",
+                  lambda m: "".join(m.group(0).split()).replace(",", ", "),
+                  json.dumps(run, indent=1)) + "\n"
+
+
 def previous_run(runs_dir, run):
     """The newest run in runs_dir dated before run."""
     best = None
@@ -994,7 +1000,7 @@ def main():
         run_path = os.path.join(runs_dir, "%sZ-%s.json" %
                                 (stamp, run["commit"][:10]))
         with open(run_path, "w") as f:
-            json.dump(run, f, indent=1)
+            f.write(dumps(run))
     prev_path = args.previous or previous_run(runs_dir, run)
     previous = None
     if prev_path:
