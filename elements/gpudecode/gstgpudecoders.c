@@ -33,6 +33,22 @@ activate_one (gfloat v, GstGpuDecodeActivation activation)
   return activation == GST_GPU_DECODE_ACTIVATION_SIGMOID ? sigmoid (v) : v;
 }
 
+/* Appends @det unless a coordinate is not a finite number: a model's
+ * NaN or infinity must not become a box. */
+static void
+append_finite (GArray *out, const GstGpuDetection *det)
+{
+  guint k;
+
+  if (!isfinite (det->x1) || !isfinite (det->y1) || !isfinite (det->x2)
+      || !isfinite (det->y2))
+    return;
+  for (k = 0; k < 2 * det->n_keypoints; k++)
+    if (!isfinite (det->keypoints[k]))
+      return;
+  g_array_append_val (out, *det);
+}
+
 void
 gst_gpu_decode_activate (
     gfloat *scores, guint n, GstGpuDecodeActivation activation)
@@ -183,7 +199,7 @@ gst_gpu_decode_ssd (const GstGpuDecodePart *scores, guint n_score_parts,
       det.keypoints[2 * k + 1]
           = (r[5 + 2 * k] / input_height * a->h + a->cy) * input_height;
     }
-    g_array_append_val (out, det);
+    append_finite (out, &det);
   }
   return TRUE;
 }
@@ -201,7 +217,7 @@ append_center_box (GArray *out, const gfloat *cxcywh, gfloat score, gint cls)
     .class_id = cls,
   };
 
-  g_array_append_val (out, det);
+  append_finite (out, &det);
 }
 
 /* Best of @n class scores @stride apart; softmax normalises over them
@@ -303,7 +319,7 @@ gst_gpu_decode_boxes (const gfloat *data, guint n_boxes, gfloat scale_x,
       continue;
     /* the comparison is false for NaN */
     det.class_id = r[5] >= 0.0f && r[5] <= (gfloat)G_MAXINT ? (gint)r[5] : 0;
-    g_array_append_val (out, det);
+    append_finite (out, &det);
   }
 }
 

@@ -536,6 +536,82 @@ GST_START_TEST (test_device_memory_caps_accepted)
 
 GST_END_TEST;
 
+/* Any shape, any values (NaN, infinities, huge), any geometry: refused or
+ * decoded, never a crash (run under ASan/UBSan in CI). */
+GST_START_TEST (test_random_shapes_never_crash)
+{
+  static const gfloat specials[]
+      = { NAN, INFINITY, -INFINITY, 1e30f, -1e30f, 0.0f };
+  GRand *rand = g_rand_new_with_seed (42);
+  guint round, accepted = 0;
+
+  for (round = 0; round < 120; round++) {
+    gint mode = round % 5 == 4 ? 0 : 1, decoder = round % 4;
+    guint size = g_rand_boolean (rand) ? 0 : g_rand_int_range (rand, 1, 64);
+    guint n_tensors = g_rand_int_range (rand, 1, 4), batch, t, d, i;
+    GString *dims = g_string_new (NULL);
+    gsize n_floats = 0;
+    GstBus *bus;
+    GstHarness *h
+        = setup (&bus, "mode", mode, "decoder", decoder, "input-width", size,
+            "input-height", size, "score-threshold", g_rand_double (rand),
+            "anchor-strides", "8,16", "anchors-per-cell", "1,2", NULL);
+
+    batch = g_rand_int_range (rand, 1, 4);
+    for (t = 0; t < n_tensors; t++) {
+      guint rank = g_rand_int_range (rand, 1, 4);
+      gsize n = batch;
+
+      g_string_append (dims, t ? "," : "");
+      for (d = 0; d + 1 < rank; d++) {
+        guint v = g_rand_int_range (rand, 1, 12);
+
+        g_string_append_printf (dims, "%u:", v);
+        n *= v;
+      }
+      g_string_append_printf (dims, "%u", batch);
+      n_floats += n;
+    }
+    if (push_caps (h, dims->str, "float32")) {
+      gfloat *data = g_new (gfloat, n_floats);
+      GstGpuBatchMeta *meta;
+      GstBuffer *in;
+      GstFlowReturn ret;
+
+      for (i = 0; i < n_floats; i++)
+        data[i] = g_rand_int_range (rand, 0, 8) == 0
+                      ? specials[g_rand_int_range (rand, 0, 6)]
+                      : (gfloat)g_rand_double_range (rand, -200, 200);
+      in = new_batch (
+          data, n_floats, batch, g_rand_int_range (rand, 0, batch + 1), &meta);
+      meta->slot_width = g_rand_int_range (rand, 0, 3) * 32;
+      meta->slot_height = g_rand_int_range (rand, 0, 3) * 32;
+      for (i = 0; i < meta->n_valid; i++) {
+        meta->slots[i].x = g_rand_int_range (rand, 0, 40);
+        meta->slots[i].scaled_width = g_rand_int_range (rand, 0, 3) * 16;
+        meta->slots[i].scaled_height = g_rand_int_range (rand, 0, 3) * 16;
+        meta->slots[i].width = g_rand_int_range (rand, 0, 2000);
+        meta->slots[i].status = g_rand_int_range (rand, 0, 4);
+      }
+      ret = gst_harness_push (h, in);
+      fail_unless (ret == GST_FLOW_OK || ret == GST_FLOW_ERROR, "%s: flow %s",
+          dims->str, gst_flow_get_name (ret));
+      if (ret == GST_FLOW_OK)
+        gst_buffer_unref (gst_harness_pull (h));
+      accepted++;
+      g_free (data);
+    }
+    g_string_free (dims, TRUE);
+    teardown (h, bus);
+  }
+  GST_INFO ("%u of 120 random shapes taken", accepted);
+  /* the shapes are random, not all refused */
+  fail_unless (accepted > 10, "only %u shapes taken", accepted);
+  g_rand_free (rand);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_missing_labels_file_fails)
 {
   GstElement *e = gst_element_factory_make ("gpudecode", NULL);
@@ -674,6 +750,7 @@ gpudecode_suite (void)
   tcase_add_test (tc, test_second_decoder_keeps_slot_order);
   tcase_add_test (tc, test_shared_batch_memory_not_copied);
   tcase_add_test (tc, test_device_memory_caps_accepted);
+  tcase_add_test (tc, test_random_shapes_never_crash);
   tcase_add_test (tc, test_missing_labels_file_fails);
   tcase_add_test (tc, test_bad_shapes_rejected);
   tcase_add_test (tc, test_meta_disagreeing_with_caps_fails);

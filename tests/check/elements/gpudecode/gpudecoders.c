@@ -287,6 +287,27 @@ GST_START_TEST (test_boxes)
 
 GST_END_TEST;
 
+/* a NaN or infinite coordinate never becomes a box */
+GST_START_TEST (test_non_finite_boxes_dropped)
+{
+  /* rows cx, cy, w, h, class 0 of two boxes; the first has cx NaN */
+  static const gfloat v8[] = { NAN, 8, 4, 4, 4, 4, 2, 2, 0.9f, 0.9f };
+  static const gfloat boxes[] = { 0, 0, INFINITY, 5, 0.9f, 0 };
+  static const gfloat v5[] = { 8, 8, NAN, 4, 1, 1 };
+  GArray *dets = new_dets ();
+
+  gst_gpu_decode_yolov8 (v8, 2, 1, GST_GPU_DECODE_ACTIVATION_NONE, 0.5f, dets);
+  gst_gpu_decode_boxes (
+      boxes, 1, 1, 1, GST_GPU_DECODE_ACTIVATION_NONE, 0.5f, dets);
+  gst_gpu_decode_yolov5 (v5, 1, 1, GST_GPU_DECODE_ACTIVATION_NONE, 0.5f, dets);
+  /* only yolov8's second box (cx 8, cy 4, w 4, h 2) is finite */
+  fail_unless_equals_int (dets->len, 1);
+  fail_unless_equals_float (det (dets, 0)->x1, 6.0f);
+  g_array_unref (dets);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_top_k_order)
 {
   static const gfloat scores[] = { 0.1f, 0.5f, 0.3f, 0.5f, NAN, 0.2f };
@@ -550,6 +571,7 @@ gpudecoders_suite (void)
   tcase_add_test (tc, test_yolov8);
   tcase_add_test (tc, test_yolov8_softmax);
   tcase_add_test (tc, test_boxes);
+  tcase_add_test (tc, test_non_finite_boxes_dropped);
   tcase_add_test (tc, test_top_k_order);
   tcase_add_test (tc, test_activations);
   tcase_add_test (tc, test_nms_per_class);
