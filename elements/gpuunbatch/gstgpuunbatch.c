@@ -36,12 +36,26 @@
  * `memory:GpuTensor`) are staged to host memory once per batch and sliced
  * from that copy; the outputs are always system memory.
  *
+ * With `output=frames` each slot gives instead the original frame gpubatch
+ * kept in it (`keep-frames=true` on gpubatch): a buffer sharing the frame's
+ * memory, with the frame's caps (video/x-raw, also in
+ * `memory:CUDAMemory`), the slot's timestamps, and one
+ * #GstVideoRegionOfInterestMeta per result the batch's #GstGpuResultsMeta
+ * holds for the slot. Failed slots still give their frame (without
+ * results); a slot without a frame is an error.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 videotestsrc pattern=ball ! b.sink_0 \
  *     videotestsrc pattern=snow ! b.sink_1 \
  *     gpubatch name=b ! gpuinfer model=model.pt ! gpuunbatch name=u \
  *     u.src_0 ! fakesink u.src_1 ! fakesink
+ * ]|
+ * |[
+ * gst-launch-1.0 videotestsrc ! b.sink_0 \
+ *     gpubatch name=b keep-frames=true ! gpuinfer model=face.onnx ! \
+ *     gpudecode ! gpuunbatch output=frames name=u \
+ *     u.src_0 ! gpuoverlay ! videoconvert ! autovideosink
  * ]|
  */
 
@@ -285,7 +299,8 @@ gst_gpu_unbatch_class_init (GstGpuUnbatchClass *klass)
    * Counters since the last READY->PAUSED, as a `gpuunbatch-stats`
    * structure: `items-in` (valid slots received), `items-out` (buffers
    * pushed successfully), `items-dropped`, `items-failed` (slots with that
-   * status, never pushed), `items-cache-hit` (pushed slots that were cache
+   * status, never pushed with output=tensors; pushed, and so also counted
+   * as out, with output=frames), `items-cache-hit` (pushed slots that were cache
    * hits), `batches`, `throughput` and `peak-throughput` (items/s),
    * `device` ("cpu": slicing runs on the host) and `pads`, an array of one
    * structure per source pad (`pad`, `index`, `items-out`, `items-dropped`,
