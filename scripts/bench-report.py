@@ -932,6 +932,11 @@ def write_html(run, previous, rows, gone, drawn, missing, threshold, path):
             out.append("<p><em>No ratios found in the output.</em></p>")
         out.append("<details><summary>output</summary><pre>%s</pre>"
                    "</details>" % e(rec.get("stdout", "")))
+    not_run = sorted(set(missing) - set(run["benchmarks"]))
+    if not_run:
+        out.append("<h2>Not in this run</h2><ul>%s</ul>" % "".join(
+            "<li>%s: %s</li>" % (e(n), e("; ".join(missing[n])))
+            for n in not_run))
     out.append("<p>Change: in the ratio's better direction. Flagged: worse "
                "by more than %.0f %%.</p></body></html>" % (threshold * 100))
     with open(path, "w") as f:
