@@ -43,6 +43,7 @@
 #include "elements/gpudecode/gstgpudecoders.h"
 #include "gst/gstgpubatchmeta.h"
 #include "gst/gstgpuresultsmeta.h"
+#include "gst/gstgpustats.h"
 #include "gst/gstgputensorinfo.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_gpu_decode_debug);
@@ -111,6 +112,7 @@ enum {
   PROP_ANCHORS_PER_CELL,
   PROP_ANCHOR_OFFSET,
   PROP_STATS,
+  PROP_STATS_INTERVAL,
 };
 
 /* what the properties say; set under the object lock, copied to run at
@@ -133,6 +135,7 @@ typedef struct
   gchar *anchor_strides;
   gchar *anchors_per_cell;
   gdouble anchor_offset;
+  GstClockTime stats_interval;
 } Settings;
 
 struct _GstGpuDecode
@@ -178,6 +181,9 @@ struct _GstGpuDecode
   guint64 items_in;
   guint64 items_decoded;
   guint64 results;
+  GstGpuLatencyHistogram latency; /* decoding time of a batch */
+  GstGpuThroughputMeter throughput;
+  GstGpuStatsTimer stats_timer;
 };
 
 #define gst_gpu_decode_parent_class parent_class
@@ -512,12 +518,17 @@ gst_gpu_decode_class_init (GstGpuDecodeClass *klass)
    * GstGpuDecode:stats:
    *
    * Read-only "gpudecode-stats" structure: batches, items-in (valid
-   * slots), items-decoded (ok or cache-hit slots decoded), results.
+   * slots), items-decoded (ok or cache-hit slots decoded), results,
+   * latency-p50-us and latency-p99-us (time to decode one batch),
+   * throughput and peak-throughput (items/s).
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
-          "Counters: batches, items-in, items-decoded, results (read-only)",
+          "Counters, decoding time per batch (us) and throughput (items/s) "
+          "(read-only)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_gpu_stats_install_interval_property (gobject_class, PROP_STATS_INTERVAL);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -655,11 +666,41 @@ gst_gpu_decode_set_property (
     case PROP_ANCHOR_OFFSET:
       p->anchor_offset = g_value_get_double (value);
       break;
+    case PROP_STATS_INTERVAL:
+      p->stats_interval = g_value_get_uint64 (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
+}
+
+/* Called with the object lock. Returns: (transfer full). */
+static GstStructure *
+get_stats_locked (GstGpuDecode *self)
+{
+  GstStructure *s = gst_structure_new ("gpudecode-stats", GST_GPU_STATS_BATCHES,
+      G_TYPE_UINT64, self->batches, GST_GPU_STATS_ITEMS_IN, G_TYPE_UINT64,
+      self->items_in, "items-decoded", G_TYPE_UINT64, self->items_decoded,
+      "results", G_TYPE_UINT64, self->results, NULL);
+
+  gst_gpu_stats_set_latency (s, &self->latency);
+  gst_gpu_stats_set_throughput (s, &self->throughput, gst_gpu_stats_now ());
+  return s;
+}
+
+/* the stats timer's clock thread; takes the object lock */
+static GstStructure *
+gst_gpu_decode_get_stats (GstElement *element)
+{
+  GstGpuDecode *self = GST_GPU_DECODE (element);
+  GstStructure *s;
+
+  GST_OBJECT_LOCK (self);
+  s = get_stats_locked (self);
+  GST_OBJECT_UNLOCK (self);
+  return s;
 }
 
 /* any thread; takes the object lock */
@@ -721,11 +762,10 @@ gst_gpu_decode_get_property (
       g_value_set_double (value, p->anchor_offset);
       break;
     case PROP_STATS:
-      g_value_take_boxed (
-          value, gst_structure_new ("gpudecode-stats", "batches", G_TYPE_UINT64,
-                     self->batches, "items-in", G_TYPE_UINT64, self->items_in,
-                     "items-decoded", G_TYPE_UINT64, self->items_decoded,
-                     "results", G_TYPE_UINT64, self->results, NULL));
+      g_value_take_boxed (value, get_stats_locked (self));
+      break;
+    case PROP_STATS_INTERVAL:
+      g_value_set_uint64 (value, p->stats_interval);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -791,6 +831,8 @@ gst_gpu_decode_start (GstBaseTransform *trans)
   r->anchor_strides = g_strdup (self->props.anchor_strides);
   r->anchors_per_cell = g_strdup (self->props.anchors_per_cell);
   self->batches = self->items_in = self->items_decoded = self->results = 0;
+  gst_gpu_latency_histogram_reset (&self->latency);
+  gst_gpu_throughput_meter_reset (&self->throughput, 10);
   GST_OBJECT_UNLOCK (self);
 
   switch (r->activation) {
@@ -834,7 +876,11 @@ gst_gpu_decode_start (GstBaseTransform *trans)
       GST_DEBUG_OBJECT (self, "anchor layer %u: stride %u, %u per cell", i,
           self->strides[i], self->per_cell[i]);
   }
-  return load_labels (self);
+  if (!load_labels (self))
+    return FALSE;
+  gst_gpu_stats_timer_start (&self->stats_timer, GST_ELEMENT (self),
+      r->stats_interval, gst_gpu_decode_get_stats);
+  return TRUE;
 
   /* ERRORS */
 bad_softmax:
@@ -868,6 +914,7 @@ gst_gpu_decode_stop (GstBaseTransform *trans)
 {
   GstGpuDecode *self = GST_GPU_DECODE (trans);
 
+  gst_gpu_stats_timer_stop (&self->stats_timer);
   g_array_set_size (self->anchors, 0);
   self->anchors_w = self->anchors_h = 0;
   self->batch = 0;
@@ -1270,6 +1317,7 @@ gst_gpu_decode_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
   GstGpuDecodeGeometry geometry = { 0 };
   guint n_valid, slot, w, h;
   guint64 n_decoded = 0, n_results = 0;
+  GstClockTime start = gst_gpu_stats_now (), now;
   GstMapInfo map;
 
   if (self->batch == 0)
@@ -1319,7 +1367,10 @@ gst_gpu_decode_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
   }
   gst_buffer_unmap (buffer, &map);
 
+  now = gst_gpu_stats_now ();
   GST_OBJECT_LOCK (self);
+  gst_gpu_latency_histogram_record (&self->latency, now - start);
+  gst_gpu_throughput_meter_record (&self->throughput, now, n_valid);
   self->batches++;
   self->items_in += n_valid;
   self->items_decoded += n_decoded;

@@ -185,13 +185,23 @@ check_error (GstBus *bus, const gchar *message, const gchar *debug)
 }
 
 static guint64
+stats_value (const GstStructure *s, const gchar *field)
+{
+  guint64 v = 0;
+
+  fail_unless (gst_structure_get_uint64 (s, field, &v), "no %s", field);
+  return v;
+}
+
+static guint64
 stats_get (GstElement *e, const gchar *field)
 {
   GstStructure *s = NULL;
-  guint64 v = 0;
+  guint64 v;
 
   g_object_get (e, "stats", &s, NULL);
-  fail_unless (s != NULL && gst_structure_get_uint64 (s, field, &v));
+  fail_unless (s != NULL);
+  v = stats_value (s, field);
   gst_structure_free (s);
   return v;
 }
@@ -612,6 +622,39 @@ GST_START_TEST (test_random_shapes_never_crash)
 
 GST_END_TEST;
 
+/* stats: counters and decoding time; posted every stats-interval */
+GST_START_TEST (test_stats_posted)
+{
+  static const gfloat logits[] = { 0.0f, 3.0f, 1.0f };
+  GstBus *bus;
+  GstHarness *h
+      = setup (&bus, "stats-interval", (guint64)(10 * GST_MSECOND), NULL);
+  GstMessage *msg;
+  const GstStructure *s;
+  gdouble p50 = -1;
+
+  fail_unless (push_caps (h, "3:1", "float32"));
+  gst_buffer_unref (gst_harness_push_and_pull (
+      h, gst_buffer_new_memdup (logits, sizeof (logits))));
+  fail_unless_equals_int (stats_get (h->element, "batches"), 1);
+  do {
+    msg = gst_bus_timed_pop_filtered (bus, 5 * GST_SECOND, GST_MESSAGE_ELEMENT);
+    fail_unless (msg != NULL, "no gpudecode-stats message");
+    s = gst_message_get_structure (msg);
+    if (gst_structure_has_name (s, "gpudecode-stats")
+        && stats_value (s, "batches") == 1)
+      break;
+    gst_message_unref (msg);
+  } while (TRUE);
+  fail_unless (gst_structure_get_double (s, "latency-p50-us", &p50));
+  fail_unless (p50 > 0.0, "decoding took %g us", p50);
+  fail_unless (gst_structure_has_field (s, "throughput"));
+  gst_message_unref (msg);
+  teardown (h, bus);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_missing_labels_file_fails)
 {
   GstElement *e = gst_element_factory_make ("gpudecode", NULL);
@@ -751,6 +794,7 @@ gpudecode_suite (void)
   tcase_add_test (tc, test_shared_batch_memory_not_copied);
   tcase_add_test (tc, test_device_memory_caps_accepted);
   tcase_add_test (tc, test_random_shapes_never_crash);
+  tcase_add_test (tc, test_stats_posted);
   tcase_add_test (tc, test_missing_labels_file_fails);
   tcase_add_test (tc, test_bad_shapes_rejected);
   tcase_add_test (tc, test_meta_disagreeing_with_caps_fails);
