@@ -616,6 +616,38 @@ GST_START_TEST (test_redis_stalled_server_does_not_block)
 
 GST_END_TEST;
 
+/* redis-address as a bare socket path */
+GST_START_TEST (test_redis_socket_path_address)
+{
+  gchar *dir = g_dir_make_tmp ("gpupublish-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "redis.sock", NULL);
+  RedisChild child = { 0, free_port (), NULL, path };
+  GstElement *e = gst_element_factory_make ("gpupublish", NULL);
+  GstBuffer *batch = make_batch (2, 4, 0);
+  GstHarness *h;
+  GPtrArray *entries;
+
+  redis_start (&child);
+  g_object_set (e, "redis-address", path, "redis-stream", "pub:unix", NULL);
+  h = publish_harness (e, NULL);
+  push_through (h, batch);
+  wait_pending (h->element);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "redis-published"), 2);
+  entries = read_stream (child.port, "pub:unix");
+  fail_unless_equals_int (entries->len, 2);
+  check_object (g_ptr_array_index (entries, 1), batch, 1);
+  g_ptr_array_unref (entries);
+  gst_harness_teardown (h);
+  redis_stop (&child);
+  gst_buffer_unref (batch);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 static Suite *
 gpupublish_suite (void)
 {
@@ -636,6 +668,7 @@ gpupublish_suite (void)
   tcase_set_timeout (tr, 60);
   tcase_add_test (tr, test_redis_entries_agree_with_meta);
   tcase_add_test (tr, test_redis_maxlen_trims_the_stream);
+  tcase_add_test (tr, test_redis_socket_path_address);
   tcase_add_test (tr, test_redis_restart_survived_and_counted);
   tcase_add_test (tr, test_redis_stalled_server_does_not_block);
   return s;
