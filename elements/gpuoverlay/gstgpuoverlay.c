@@ -111,8 +111,8 @@ struct _GstGpuOverlay
   GArray *palette; /* guint32 ARGB, never empty */
 
   /* set once downstream refused the composition meta: caps without the
-   * feature are offered from then on (atomic: caps queries come from any
-   * thread) */
+   * feature are offered from then on, until the next start (atomic: caps
+   * queries come from any thread) */
   gint blend_only;
 
   /* streaming thread */
@@ -140,8 +140,6 @@ static GstCaps *gst_gpu_overlay_transform_caps (GstBaseTransform *trans,
     GstPadDirection direction, GstCaps *caps, GstCaps *filter);
 static gboolean gst_gpu_overlay_set_caps (
     GstBaseTransform *trans, GstCaps *incaps, GstCaps *outcaps);
-static gboolean gst_gpu_overlay_src_event (
-    GstBaseTransform *trans, GstEvent *event);
 static GstFlowReturn gst_gpu_overlay_prepare_output_buffer (
     GstBaseTransform *trans, GstBuffer *inbuf, GstBuffer **outbuf);
 static GstFlowReturn gst_gpu_overlay_transform_ip (
@@ -270,7 +268,6 @@ gst_gpu_overlay_class_init (GstGpuOverlayClass *klass)
   trans_class->transform_caps
       = GST_DEBUG_FUNCPTR (gst_gpu_overlay_transform_caps);
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_gpu_overlay_set_caps);
-  trans_class->src_event = GST_DEBUG_FUNCPTR (gst_gpu_overlay_src_event);
   trans_class->prepare_output_buffer
       = GST_DEBUG_FUNCPTR (gst_gpu_overlay_prepare_output_buffer);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_gpu_overlay_transform_ip);
@@ -519,20 +516,6 @@ invalid_caps:
   return FALSE;
 }
 
-/* streaming thread (upstream events from downstream) */
-static gboolean
-gst_gpu_overlay_src_event (GstBaseTransform *trans, GstEvent *event)
-{
-  GstGpuOverlay *self = GST_GPU_OVERLAY (trans);
-
-  /* a new downstream may take the composition meta: offer it again */
-  if (GST_EVENT_TYPE (event) == GST_EVENT_RECONFIGURE)
-    g_atomic_int_set (&self->blend_only, FALSE);
-
-  return GST_BASE_TRANSFORM_CLASS (gst_gpu_overlay_parent_class)
-      ->src_event (trans, event);
-}
-
 /* streaming thread: TRUE when the peer of the source pad lists the
  * composition meta in its answer to an ALLOCATION query for the current
  * output caps */
@@ -588,7 +571,7 @@ roi_color (GstGpuOverlay *self, const GstVideoRegionOfInterestMeta *roi,
   if (self->color != 0)
     return self->color;
   if (params != NULL && gst_structure_get_int (params, "class-id", &class_id))
-    index = (guint)ABS (class_id);
+    index = (guint)class_id; /* a negative id still picks an entry */
   else
     index = g_str_hash (g_quark_to_string (roi->roi_type));
   return g_array_index (self->palette, guint32, index % self->palette->len);
@@ -609,8 +592,13 @@ roi_text (GstGpuOverlay *self, const GstVideoRegionOfInterestMeta *roi,
       label = gst_structure_get_string (params, "label");
     if (label == NULL)
       label = g_quark_to_string (roi->roi_type);
-    if (label != NULL)
-      g_string_append (text, label);
+    if (label != NULL) {
+      /* upstream's bytes: pango takes only valid UTF-8 */
+      gchar *valid = g_utf8_make_valid (label, -1);
+
+      g_string_append (text, valid);
+      g_free (valid);
+    }
   }
   if (self->show_confidence && params != NULL
       && gst_structure_get_double (params, "confidence", &confidence))

@@ -469,6 +469,68 @@ GST_START_TEST (test_draws_results_meta_regions)
 }
 GST_END_TEST;
 
+static guint pango_warnings;
+
+/* counts pango's warnings (it logs structured, so a g_log handler does not
+ * see them), then writes every message as GLib would */
+static GLogWriterOutput
+count_pango_warnings (GLogLevelFlags level, const GLogField *fields,
+    gsize n_fields, gpointer user_data)
+{
+  gsize i;
+
+  for (i = 0; i < n_fields; i++)
+    if (strcmp (fields[i].key, "GLIB_DOMAIN") == 0 && fields[i].length < 0
+        && strcmp (fields[i].value, "Pango") == 0
+        && (level & G_LOG_LEVEL_WARNING))
+      pango_warnings++;
+  return g_log_writer_default (level, fields, n_fields, user_data);
+}
+
+/* metas are upstream's: wrong types, odd keypoint counts, a roi_type that
+ * is not UTF-8 (a label comes from it without a "label" field) and extreme
+ * class ids are drawn around, not trusted */
+GST_START_TEST (test_survives_odd_params)
+{
+  GstHarness *h = gst_harness_new ("gpuoverlay");
+  GstBuffer *in = make_frame ("RGB", FALSE), *copy, *out;
+  GstVideoRegionOfInterestMeta *roi;
+  GstVideoFrame fin, fout;
+  GValue points = G_VALUE_INIT, v = G_VALUE_INIT;
+
+  set_caps (h, "RGB", NULL);
+  roi = gst_buffer_add_video_region_of_interest_meta (
+      in, "bad \xff\xfe type", face.x, face.y, face.w, face.h);
+  g_value_init (&points, GST_TYPE_ARRAY);
+  /* ints, not doubles, and an odd count */
+  g_value_init (&v, G_TYPE_INT);
+  g_value_set_int (&v, 10);
+  gst_value_array_append_value (&points, &v);
+  gst_value_array_append_value (&points, &v);
+  gst_value_array_append_value (&points, &v);
+  g_value_unset (&v);
+  gst_video_region_of_interest_meta_add_param (
+      roi, gst_structure_new ("detection", "confidence", G_TYPE_STRING, "high",
+               "class-id", G_TYPE_INT, G_MININT, NULL));
+  gst_structure_take_value (
+      gst_video_region_of_interest_meta_get_param (roi, "detection"),
+      "keypoints", &points);
+  copy = gst_buffer_copy_deep (in);
+  /* pango only warns about text that is not UTF-8 */
+  g_log_set_writer_func (count_pango_warnings, NULL, NULL);
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  fail_unless_equals_int (pango_warnings, 0);
+  out = gst_harness_pull (h);
+  map_pair (copy, out, "RGB", &fin, &fout);
+  check_edges_drawn (&fin, &fout, &face, "odd");
+  gst_video_frame_unmap (&fin);
+  gst_video_frame_unmap (&fout);
+  gst_buffer_unref (copy);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* a composition upstream attached stays, ours goes on top of it */
 GST_START_TEST (test_keeps_upstream_composition)
 {
@@ -730,6 +792,7 @@ gpuoverlay_suite (void)
   tcase_add_test (tc, test_frame_without_metas_is_untouched);
   tcase_add_test (tc, test_attaches_composition_when_downstream_takes_it);
   tcase_add_test (tc, test_draws_results_meta_regions);
+  tcase_add_test (tc, test_survives_odd_params);
   tcase_add_test (tc, test_keeps_upstream_composition);
   tcase_add_test (tc, test_blends_when_downstream_lacks_the_meta);
   tcase_add_test (tc, test_caps_keep_format_and_size);
