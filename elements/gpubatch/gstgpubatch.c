@@ -103,6 +103,9 @@ enum {
   PROP_RESUME_THRESHOLD,
   PROP_OVERFLOW,
   PROP_MEMORY_LIMIT,
+  PROP_SCALE_MODE,
+  PROP_PAD_VALUE,
+  PROP_KEEP_FRAMES,
   PROP_STATS,
   PROP_STATS_INTERVAL,
 };
@@ -128,6 +131,9 @@ enum {
 #define DEFAULT_RESUME_THRESHOLD 0.5
 #define DEFAULT_OVERFLOW GST_GPU_BATCH_OVERFLOW_BLOCK
 #define DEFAULT_MEMORY_LIMIT 0
+#define DEFAULT_SCALE_MODE GST_GPU_SCALE_STRETCH
+#define DEFAULT_PAD_VALUE 0.0
+#define DEFAULT_KEEP_FRAMES FALSE
 
 #define VIDEO_CAPS(feature)                                                    \
   "video/x-raw" feature ", format = (string) " GST_GPU_CONVERT_VIDEO_FORMATS   \
@@ -433,6 +439,48 @@ gst_gpu_batch_class_init (GstGpuBatchClass *klass)
           "capacity; 0 = no limit (default: 0)",
           0, G_MAXUINT64, DEFAULT_MEMORY_LIMIT, rw | GST_PARAM_MUTABLE_READY));
   /**
+   * GstGpuBatch:scale-mode:
+   *
+   * How a video frame fills its slot: stretch (the whole slot, the aspect
+   * ratio is not kept) or letterbox (the largest centred rectangle with the
+   * frame's display aspect ratio; the rest is #GstGpuBatch:pad-value). The
+   * batch meta gives each slot's rectangle. Default: stretch.
+   */
+  g_object_class_install_property (gobject_class, PROP_SCALE_MODE,
+      g_param_spec_enum ("scale-mode", "Scale mode",
+          "How a video frame fills its slot: stretch (whole slot) or "
+          "letterbox (aspect ratio kept, centred, padded with pad-value) "
+          "(default: stretch)",
+          GST_TYPE_GPU_SCALE_MODE, DEFAULT_SCALE_MODE,
+          rw | GST_PARAM_MUTABLE_READY));
+  /**
+   * GstGpuBatch:pad-value:
+   *
+   * Letterbox padding, as a pixel value on the 0..255 scale given to every
+   * channel before normalisation (mean/std or scale/offset): 0 is black,
+   * 114 the grey YOLO models are trained with. Default: 0.
+   */
+  g_object_class_install_property (gobject_class, PROP_PAD_VALUE,
+      g_param_spec_double ("pad-value", "Pad value",
+          "Letterbox padding: pixel value (0-255 scale, every channel) "
+          "before normalisation, 0 = black (default: 0)",
+          0.0, 255.0, DEFAULT_PAD_VALUE, rw | GST_PARAM_MUTABLE_READY));
+  /**
+   * GstGpuBatch:keep-frames:
+   *
+   * Video: each slot of a batch keeps its input frame and caps as a
+   * #GstSample in the batch meta (GstGpuBatchSlot.frame), for gpuunbatch
+   * to hand back the original frames. A frame lives as long as its batch
+   * buffer, so at most the batch buffers gpubatch and downstream hold keep
+   * frames alive; an upstream pool with few buffers (v4l2src) may need
+   * more. Applies to the frames arriving after it is set. Default: false.
+   */
+  g_object_class_install_property (gobject_class, PROP_KEEP_FRAMES,
+      g_param_spec_boolean ("keep-frames", "Keep frames",
+          "Keep each video slot's input frame in the batch meta for "
+          "downstream (gpuunbatch output=frames) (default: false)",
+          DEFAULT_KEEP_FRAMES, rw | GST_PARAM_MUTABLE_PLAYING));
+  /**
    * GstGpuBatch:stats:
    *
    * Read-only "gpubatch-stats" structure: items-in/out/dropped/failed,
@@ -465,6 +513,7 @@ gst_gpu_batch_class_init (GstGpuBatchClass *klass)
 
   gst_type_mark_as_plugin_api (GST_TYPE_GPU_BATCH_OVERFLOW, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_GPU_BATCH_DTYPE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_GPU_SCALE_MODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_GPU_BATCH_PAD, 0);
 }
 
@@ -498,6 +547,9 @@ gst_gpu_batch_init (GstGpuBatch *self)
   self->pause_threshold = DEFAULT_PAUSE_THRESHOLD;
   self->resume_threshold = DEFAULT_RESUME_THRESHOLD;
   self->overflow = DEFAULT_OVERFLOW;
+  self->scale_mode = DEFAULT_SCALE_MODE;
+  self->pad_value = DEFAULT_PAD_VALUE;
+  self->keep_frames = DEFAULT_KEEP_FRAMES;
   self->memory_limit = DEFAULT_MEMORY_LIMIT;
 
   self->srcresult = GST_FLOW_FLUSHING;
@@ -949,6 +1001,15 @@ gst_gpu_batch_set_property (
       break;
     case PROP_OVERFLOW:
       self->overflow = g_value_get_enum (value);
+      break;
+    case PROP_SCALE_MODE:
+      self->scale_mode = g_value_get_enum (value);
+      break;
+    case PROP_PAD_VALUE:
+      self->pad_value = g_value_get_double (value);
+      break;
+    case PROP_KEEP_FRAMES:
+      self->keep_frames = g_value_get_boolean (value);
       if (self->overflow != GST_GPU_BATCH_OVERFLOW_BLOCK && self->paused) {
         self->paused = FALSE;
         self->pause_time += GST_GPU_BATCH_NOW () - self->pause_start;
@@ -1056,6 +1117,15 @@ gst_gpu_batch_get_property (
       break;
     case PROP_OVERFLOW:
       g_value_set_enum (value, self->overflow);
+      break;
+    case PROP_SCALE_MODE:
+      g_value_set_enum (value, self->scale_mode);
+      break;
+    case PROP_PAD_VALUE:
+      g_value_set_double (value, self->pad_value);
+      break;
+    case PROP_KEEP_FRAMES:
+      g_value_set_boolean (value, self->keep_frames);
       break;
     case PROP_MEMORY_LIMIT:
       g_value_set_uint64 (value, self->memory_limit);

@@ -289,6 +289,10 @@ acquire_batch_locked (GstGpuBatch *self, GstGpuBatchPad *pad)
   }
   batch->base = batch->map.data;
   batch->meta = gst_buffer_add_gpu_batch_meta (buffer, n_slots);
+  if (self->kind == GST_GPU_BATCH_KIND_VIDEO) {
+    batch->meta->slot_width = self->vfmt.width;
+    batch->meta->slot_height = self->vfmt.height;
+  }
   batch->arrivals = g_new0 (GstClockTime, n_slots);
   self->filling = batch;
   self->filling_seq++;
@@ -610,6 +614,8 @@ configure_item_locked (GstGpuBatch *self, GstGpuBatchPad *pad,
       fmt->color = self->color;
       fmt->layout = self->layout;
       fmt->dtype = self->out_dtype;
+      fmt->scale_mode = self->scale_mode;
+      fmt->pad_value = (gfloat)self->pad_value;
       make_normalisation_locked (self, fmt);
       channels = gst_gpu_video_slot_format_channels (fmt);
       self->item_info.rank = 3;

@@ -81,12 +81,31 @@ running_time (GstGpuBatchPad *pad, GstClockTime ts)
 typedef gboolean (*ItemWriteFunc) (
     GstGpuBatch *self, GstGpuBatchPad *pad, gpointer dst, gpointer data);
 
+/* The video part of a slot's description: the rectangle the frame is
+ * scaled into and, when kept, the frame itself (@frame: NULL when
+ * keep-frames is off). */
+static void
+describe_video_slot (GstGpuBatchPad *pad, GstGpuBatchSlot *s, GstBuffer *frame)
+{
+  s->x = pad->rect.x;
+  s->y = pad->rect.y;
+  s->scaled_width = pad->rect.width;
+  s->scaled_height = pad->rect.height;
+  if (frame) {
+    GstSample *sample = gst_sample_new (frame, pad->caps, NULL, NULL);
+
+    gst_gpu_batch_slot_set_frame (s, sample);
+    gst_sample_unref (sample);
+  }
+}
+
 /* Pad streaming thread; the element lock is taken inside reserve/finish,
- * the conversion runs without it. */
+ * the conversion runs without it. @frame: the video frame to keep in the
+ * slot, or NULL. */
 static GstFlowReturn
 write_item (GstGpuBatch *self, GstGpuBatchPad *pad, GstClockTime pts,
     GstClockTime dts, GstClockTime duration, guint width, guint height,
-    ItemWriteFunc write, gpointer data)
+    GstBuffer *frame, ItemWriteFunc write, gpointer data)
 {
   GstGpuBatchBuf *batch = NULL;
   GstGpuBatchSlot *s;
@@ -110,6 +129,8 @@ write_item (GstGpuBatch *self, GstGpuBatchPad *pad, GstClockTime pts,
   s->width = width;
   s->height = height;
   s->status = GST_GPU_SLOT_STATUS_OK;
+  if (pad->kind == GST_GPU_BATCH_KIND_VIDEO)
+    describe_video_slot (pad, s, frame);
 
   if (!gst_gpu_device_push (self->device)) {
     ok = FALSE;
@@ -139,6 +160,11 @@ chain_video (GstGpuBatch *self, GstGpuBatchPad *pad, GstBuffer *buffer)
   GstVideoFrame frame;
   GstMapFlags flags = GST_MAP_READ;
   GstFlowReturn ret;
+  gboolean keep;
+
+  GST_GPU_BATCH_LOCK (self);
+  keep = self->keep_frames;
+  GST_GPU_BATCH_UNLOCK (self);
 
 #ifdef HAVE_CUDA
   if (pad->cuda_memory)
@@ -157,7 +183,7 @@ chain_video (GstGpuBatch *self, GstGpuBatchPad *pad, GstBuffer *buffer)
   ret = write_item (self, pad, running_time (pad, GST_BUFFER_PTS (buffer)),
       running_time (pad, GST_BUFFER_DTS (buffer)), GST_BUFFER_DURATION (buffer),
       GST_VIDEO_INFO_WIDTH (&pad->vinfo), GST_VIDEO_INFO_HEIGHT (&pad->vinfo),
-      write_video, &frame);
+      keep ? buffer : NULL, write_video, &frame);
   gst_video_frame_unmap (&frame);
 
   return ret;
@@ -201,7 +227,7 @@ emit_window (GstGpuBatch *self, GstGpuBatchPad *pad, guint window, guint valid)
     memset (pad->acc + (gsize)valid * bpf, 0, (gsize)(window - valid) * bpf);
   return write_item (self, pad, window_pts (pad), GST_CLOCK_TIME_NONE,
       gst_util_uint64_scale_int (window, GST_SECOND, rate), valid,
-      GST_AUDIO_INFO_CHANNELS (&pad->ainfo), write_samples, NULL);
+      GST_AUDIO_INFO_CHANNELS (&pad->ainfo), NULL, write_samples, NULL);
 }
 
 /* Cuts interleaved samples into windows of `window` frames every `hop`
@@ -336,7 +362,7 @@ chain_tensor (GstGpuBatch *self, GstGpuBatchPad *pad, GstBuffer *buffer)
         map.size, pad->in_item_size);
   ret = write_item (self, pad, running_time (pad, GST_BUFFER_PTS (buffer)),
       running_time (pad, GST_BUFFER_DTS (buffer)), GST_BUFFER_DURATION (buffer),
-      (guint)MIN (map.size, G_MAXUINT), 1, write_tensor, &map);
+      (guint)MIN (map.size, G_MAXUINT), 1, NULL, write_tensor, &map);
   gst_buffer_unmap (buffer, &map);
 
   return ret;
@@ -423,6 +449,7 @@ set_caps (GstGpuBatch *self, GstGpuBatchPad *pad, GstCaps *caps)
     device = gst_object_ref (self->device);
     GST_GPU_BATCH_UNLOCK (self);
     g_clear_pointer (&pad->convert, gst_gpu_video_convert_free);
+    gst_gpu_video_slot_format_fit (&fmt, &pad->vinfo, &pad->rect);
     pad->convert
         = gst_gpu_video_convert_new (&pad->vinfo, &fmt, device, &error);
     gst_object_unref (device);

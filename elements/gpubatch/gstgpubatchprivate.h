@@ -63,6 +63,7 @@ struct _GstGpuBatchPad
   GstVideoInfo vinfo;
   gboolean cuda_memory;
   GstGpuVideoConvert *convert;
+  GstGpuSlotRect rect; /* where frames go in their slot */
   GstAudioInfo ainfo;
   GstGpuDType in_dtype;
   guint8 *acc;            /* one window of interleaved samples */
@@ -107,6 +108,9 @@ struct _GstGpuBatch
   GstGpuLayout layout;
   GstGpuBatchDType dtype;
   GstGpuColor color;
+  GstGpuScaleMode scale_mode;
+  gdouble pad_value;
+  gboolean keep_frames;
   GValue mean;
   GValue std;
   GValue scale;

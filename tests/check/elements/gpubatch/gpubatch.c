@@ -425,10 +425,12 @@ GST_START_TEST (test_tensor_input)
 GST_END_TEST;
 
 /* Converts one frame of @format through the element (mean/std, NCHW or
- * NHWC, float32) and compares the slot with the plain C reference. */
+ * NHWC, float32, stretched or letterboxed) and compares the slot with the
+ * plain C reference. */
 static void
-check_video_against_reference (GstVideoFormat format, guint in_w, guint in_h,
-    guint out_w, guint out_h, const gchar *layout)
+check_video_scaled_against_reference (GstVideoFormat format, guint in_w,
+    guint in_h, guint out_w, guint out_h, const gchar *layout,
+    GstGpuScaleMode mode)
 {
   GstVideoInfo info;
   GstGpuVideoSlotFormat fmt;
@@ -448,8 +450,9 @@ check_video_against_reference (GstVideoFormat format, guint in_w, guint in_h,
   props = g_strdup_printf (
       "max-batch-size=2 adaptive=false max-latency=0 "
       "width=%u height=%u layout=%s mean=<0.485,0.456,0.406> "
-      "std=<0.229,0.224,0.225>",
-      out_w, out_h, layout);
+      "std=<0.229,0.224,0.225> scale-mode=%s pad-value=114",
+      out_w, out_h, layout,
+      mode == GST_GPU_SCALE_LETTERBOX ? "letterbox" : "stretch");
   h = batch_harness (props, caps);
 
   in = video_buffer (&info, format, 0);
@@ -464,6 +467,8 @@ check_video_against_reference (GstVideoFormat format, guint in_w, guint in_h,
   fmt.layout = g_str_equal (layout, "nhwc") ? GST_GPU_LAYOUT_NHWC
                                             : GST_GPU_LAYOUT_NCHW;
   fmt.dtype = GST_GPU_DTYPE_FLOAT32;
+  fmt.scale_mode = mode;
+  fmt.pad_value = 114.0f;
   {
     const gfloat mean[] = { 0.485f, 0.456f, 0.406f };
     const gfloat std[] = { 0.229f, 0.224f, 0.225f };
@@ -496,6 +501,14 @@ check_video_against_reference (GstVideoFormat format, guint in_w, guint in_h,
   gst_harness_teardown (h);
 }
 
+static void
+check_video_against_reference (GstVideoFormat format, guint in_w, guint in_h,
+    guint out_w, guint out_h, const gchar *layout)
+{
+  check_video_scaled_against_reference (
+      format, in_w, in_h, out_w, out_h, layout, GST_GPU_SCALE_STRETCH);
+}
+
 static const GstVideoFormat formats[] = {
   GST_VIDEO_FORMAT_RGB,
   GST_VIDEO_FORMAT_BGR,
@@ -519,6 +532,136 @@ GST_START_TEST (test_video_scaling_matches_reference)
 {
   check_video_against_reference (formats[__i__], 16, 12, 7, 5, "nchw");
   check_video_against_reference (formats[__i__], 6, 4, 12, 10, "nhwc");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_video_letterbox_matches_reference)
+{
+  /* wider than the slot, then taller */
+  check_video_scaled_against_reference (
+      formats[__i__], 16, 6, 8, 8, "nchw", GST_GPU_SCALE_LETTERBOX);
+  check_video_scaled_against_reference (
+      formats[__i__], 6, 12, 10, 8, "nhwc", GST_GPU_SCALE_LETTERBOX);
+}
+
+GST_END_TEST;
+
+/* --- slot geometry and frames --------------------------------------------- */
+
+#define RGB_8X4_CAPS                                                           \
+  "video/x-raw, format=RGB, width=8, height=4, framerate=25/1"
+
+/* The meta says how large a slot is and where in it each 8x4 frame went. */
+GST_START_TEST (test_slot_geometry_in_meta)
+{
+  static const struct
+  {
+    const gchar *props;
+    guint slot_w, slot_h;
+    GstGpuSlotRect rect;
+  } cases[] = {
+    { "", 8, 4, { 0, 0, 8, 4 } },
+    { "width=6 height=6", 6, 6, { 0, 0, 6, 6 } },
+    { "width=6 height=6 scale-mode=letterbox", 6, 6, { 0, 1, 6, 3 } },
+    { "width=16 height=8 scale-mode=letterbox", 16, 8, { 0, 0, 16, 8 } },
+    { "width=4 height=8 scale-mode=letterbox", 4, 8, { 0, 3, 4, 2 } },
+  };
+  GstVideoInfo info;
+  guint c, i;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 8, 4);
+  for (c = 0; c < G_N_ELEMENTS (cases); c++) {
+    gchar *props = g_strdup_printf (
+        "max-batch-size=2 adaptive=false max-latency=0 %s", cases[c].props);
+    GstHarness *h = batch_harness (props, RGB_8X4_CAPS);
+    GstGpuBatchMeta *meta;
+    GstBuffer *out;
+
+    for (i = 0; i < 2; i++)
+      gst_harness_push (h, video_buffer (&info, i, i * GST_SECOND));
+    out = gst_harness_pull (h);
+    meta = batch_meta (out);
+    fail_unless_equals_int (meta->slot_width, cases[c].slot_w);
+    fail_unless_equals_int (meta->slot_height, cases[c].slot_h);
+    for (i = 0; i < 2; i++) {
+      const GstGpuBatchSlot *s = &meta->slots[i];
+
+      fail_unless (s->x == cases[c].rect.x && s->y == cases[c].rect.y
+                       && s->scaled_width == cases[c].rect.width
+                       && s->scaled_height == cases[c].rect.height,
+          "%s: slot %u rect %u,%u %ux%u", cases[c].props, i, s->x, s->y,
+          s->scaled_width, s->scaled_height);
+      /* frames are kept only when asked */
+      fail_unless (s->frame == NULL);
+    }
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+    g_free (props);
+  }
+}
+
+GST_END_TEST;
+
+/* Audio and tensor batches have no spatial slots. */
+GST_START_TEST (test_tensor_batch_has_no_slot_geometry)
+{
+  GstHarness *h = batch_harness ("max-batch-size=1 adaptive=false "
+                                 "max-latency=0 keep-frames=true",
+      "other/tensors, format=static, num_tensors=1, "
+      "dimensions=(string)4:3, types=(string)uint8, "
+      "framerate=(fraction)0/1");
+  GstGpuBatchMeta *meta;
+  GstBuffer *out;
+
+  gst_harness_push (h, gst_buffer_new_allocate (NULL, 12, NULL));
+  out = gst_harness_pull (h);
+  meta = batch_meta (out);
+  fail_unless_equals_int (meta->slot_width, 0);
+  fail_unless_equals_int (meta->slot_height, 0);
+  fail_unless_equals_int (meta->slots[0].scaled_width, 0);
+  fail_unless_equals_int (meta->slots[0].scaled_height, 0);
+  fail_unless (meta->slots[0].frame == NULL);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* keep-frames: each slot holds its input buffer and caps; they go when
+ * the batch buffer returns to the pool (which keeps the buffer). */
+GST_START_TEST (test_keep_frames_released_with_batch)
+{
+  GstHarness *h = batch_harness ("max-batch-size=2 adaptive=false "
+                                 "max-latency=0 keep-frames=true",
+      RGB_8X4_CAPS);
+  GstBuffer *in[2], *out;
+  GstGpuBatchMeta *meta;
+  GstVideoInfo info;
+  GstCaps *want = gst_caps_from_string (RGB_8X4_CAPS);
+  gint gone = 0;
+  guint i;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 8, 4);
+  for (i = 0; i < 2; i++) {
+    in[i] = video_buffer (&info, i, i * GST_SECOND);
+    gst_mini_object_weak_ref (GST_MINI_OBJECT (in[i]), count_finalized, &gone);
+    gst_harness_push (h, in[i]);
+  }
+  out = gst_harness_pull (h);
+  meta = batch_meta (out);
+  for (i = 0; i < 2; i++) {
+    GstSample *frame = meta->slots[i].frame;
+
+    fail_unless (frame != NULL, "slot %u has no frame", i);
+    fail_unless (gst_sample_get_buffer (frame) == in[i]);
+    fail_unless (gst_caps_is_equal (gst_sample_get_caps (frame), want));
+  }
+  fail_unless_equals_int (g_atomic_int_get (&gone), 0);
+  gst_buffer_unref (out);
+  fail_unless_equals_int (g_atomic_int_get (&gone), 2);
+  gst_caps_unref (want);
+  gst_harness_teardown (h);
 }
 
 GST_END_TEST;
@@ -609,6 +752,11 @@ gpubatch_suite (void)
   tcase_add_loop_test (
       tc, test_video_scaling_matches_reference, 0, G_N_ELEMENTS (formats));
   tcase_add_test (tc, test_layout_nhwc_is_nchw_transposed);
+  tcase_add_loop_test (
+      tc, test_video_letterbox_matches_reference, 0, G_N_ELEMENTS (formats));
+  tcase_add_test (tc, test_slot_geometry_in_meta);
+  tcase_add_test (tc, test_tensor_batch_has_no_slot_geometry);
+  tcase_add_test (tc, test_keep_frames_released_with_batch);
   tcase_add_test (tc, test_caps_change_mid_stream_keeps_batch_shape);
   return s;
 }

@@ -76,6 +76,41 @@ GST_START_TEST (test_overflow_drop_oldest)
 
 GST_END_TEST;
 
+/* keep-frames with drop-oldest: the frames of dropped batches go with
+ * them, so no more frames live than the batches held and downstream. */
+GST_START_TEST (test_overflow_drop_oldest_releases_frames)
+{
+  GstHarness *h = batch_harness ("max-batch-size=4 adaptive=false "
+                                 "max-latency=0 capacity=8 "
+                                 "overflow=drop-oldest keep-frames=true",
+      GRAY_CAPS);
+  Sink *sink = sink_new (h->sinkpad, 0);
+  gint gone = 0;
+  guint i;
+
+  for (i = 0; i < 24; i++) {
+    GstBuffer *buf = gray_buffer (i, i * GST_SECOND);
+
+    gst_mini_object_weak_ref (GST_MINI_OBJECT (buf), count_finalized, &gone);
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+    if (i == 3)
+      sink_wait_entered (sink, 1);
+  }
+  /* as in test_overflow_drop_oldest: items 4-15 dropped; the sink holds
+   * 0-3 and gpubatch 16-23 */
+  fail_unless_equals_uint64 (stat_u64 (h->element, "items-dropped"), 12);
+  fail_unless_equals_int (g_atomic_int_get (&gone), 12);
+  sink_allow (sink, G_MAXUINT);
+  gst_harness_push_event (h, gst_event_new_eos ());
+  wait_eos_event (h);
+  fail_unless_equals_int (sink_get (sink, &sink->slots), 12);
+  fail_unless_equals_int (g_atomic_int_get (&gone), 24);
+  gst_harness_teardown (h);
+  sink_free (sink);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_overflow_block_loses_nothing)
 {
   Sink *sink;
@@ -779,6 +814,7 @@ gpubatchflow_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_overflow_drop_newest);
   tcase_add_test (tc, test_overflow_drop_oldest);
+  tcase_add_test (tc, test_overflow_drop_oldest_releases_frames);
   tcase_add_test (tc, test_overflow_block_loses_nothing);
   tcase_add_test (tc, test_waiting_source_gets_a_slot_before_a_busy_one);
   tcase_add_test (tc, test_memory_limit_caps_capacity);

@@ -127,6 +127,12 @@ batch_meta (GstBuffer *buf)
   return meta;
 }
 
+void
+count_finalized (gpointer counter, GstMiniObject *obj)
+{
+  g_atomic_int_inc ((gint *)counter);
+}
+
 static GstPadProbeReturn
 sink_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {

@@ -45,6 +45,10 @@ guint64 stat_u64 (GstElement *e, const gchar *field);
 guint stat_uint (GstElement *e, const gchar *field);
 gboolean stat_bool (GstElement *e, const gchar *field);
 GstGpuBatchMeta *batch_meta (GstBuffer *buf);
+/* GstMiniObjectNotify counting finalized objects in the gint at @counter
+ * (atomic): with gst_mini_object_weak_ref () on input buffers, how many
+ * gpubatch let go of. */
+void count_finalized (gpointer counter, GstMiniObject *obj);
 
 /* A downstream consumer on the harness sink pad: records batches, may
  * block on a gate (released batch by batch) and may cost a + b*n (+ a
