@@ -295,6 +295,19 @@ map_pair (GstBuffer *in, GstBuffer *out, const gchar *format,
   fail_unless (gst_video_frame_map (fout, &info, out, GST_MAP_READ));
 }
 
+/* Unmaps the frames of map_pair () and drops the caller's references to
+ * both buffers. */
+static void
+release_pair (GstVideoFrame *fin, GstVideoFrame *fout)
+{
+  GstBuffer *in = fin->buffer, *out = fout->buffer;
+
+  gst_video_frame_unmap (fin);
+  gst_video_frame_unmap (fout);
+  gst_buffer_unref (in);
+  gst_buffer_unref (out);
+}
+
 /* Runs the annotated frame through gpuoverlay set up by @props (a
  * gst-launch description of the element) in @format, downstream taking
  * plain caps. Returns the input (a copy) and output frames. */
@@ -343,10 +356,7 @@ GST_START_TEST (test_draws_only_near_results_in_every_format)
     /* the inside of a box is left alone away from keypoints */
     fail_if (changed_at (&fin, &fout, face.x + 8, face.y + face.h - 8));
     fail_if (changed_at (&fin, &fout, car.x + car.w / 2, car.y + car.h / 2));
-    gst_video_frame_unmap (&fin);
-    gst_video_frame_unmap (&fout);
-    gst_buffer_unref (in);
-    gst_buffer_unref (out);
+    release_pair (&fin, &fout);
   }
 }
 GST_END_TEST;
@@ -366,10 +376,7 @@ GST_START_TEST (test_frame_without_metas_is_untouched)
   fail_unless (out == in);
   map_pair (copy, out, "I420", &fin, &fout);
   fail_unless_equals_int (compare (&fin, &fout, NULL), 0);
-  gst_video_frame_unmap (&fin);
-  gst_video_frame_unmap (&fout);
-  gst_buffer_unref (copy);
-  gst_buffer_unref (out);
+  release_pair (&fin, &fout);
   gst_buffer_unref (in);
   gst_harness_teardown (h);
 }
@@ -415,10 +422,7 @@ GST_START_TEST (test_attaches_composition_when_downstream_takes_it)
 
   map_pair (copy, out, "NV12", &fin, &fout);
   fail_unless_equals_int (compare (&fin, &fout, NULL), 0);
-  gst_video_frame_unmap (&fin);
-  gst_video_frame_unmap (&fout);
-  gst_buffer_unref (copy);
-  gst_buffer_unref (out);
+  release_pair (&fin, &fout);
   gst_harness_teardown (h);
 }
 GST_END_TEST;
@@ -461,10 +465,7 @@ GST_START_TEST (test_draws_results_meta_regions)
   fail_unless (changed_at (&fin, &fout, w / 2, hgt / 2));
   fail_if (changed_at (&fin, &fout, WIDTH / 2, HEIGHT - 1));
   fail_if (changed_at (&fin, &fout, WIDTH - 1, HEIGHT / 2));
-  gst_video_frame_unmap (&fin);
-  gst_video_frame_unmap (&fout);
-  gst_buffer_unref (copy);
-  gst_buffer_unref (out);
+  release_pair (&fin, &fout);
   gst_harness_teardown (h);
 }
 GST_END_TEST;
@@ -523,10 +524,7 @@ GST_START_TEST (test_survives_odd_params)
   out = gst_harness_pull (h);
   map_pair (copy, out, "RGB", &fin, &fout);
   check_edges_drawn (&fin, &fout, &face, "odd");
-  gst_video_frame_unmap (&fin);
-  gst_video_frame_unmap (&fout);
-  gst_buffer_unref (copy);
-  gst_buffer_unref (out);
+  release_pair (&fin, &fout);
   gst_harness_teardown (h);
 }
 GST_END_TEST;
@@ -594,10 +592,7 @@ GST_START_TEST (test_blends_when_downstream_lacks_the_meta)
     fail_unless (gst_buffer_get_video_overlay_composition_meta (out) == NULL);
     map_pair (copy, out, "RGBx", &fin, &fout);
     check_edges_drawn (&fin, &fout, &face, "face");
-    gst_video_frame_unmap (&fin);
-    gst_video_frame_unmap (&fout);
-    gst_buffer_unref (copy);
-    gst_buffer_unref (out);
+    release_pair (&fin, &fout);
   }
   caps = gst_pad_get_current_caps (h->sinkpad);
   fail_if (gst_caps_features_contains (gst_caps_get_features (caps, 0),
@@ -664,10 +659,7 @@ GST_START_TEST (test_clips_boxes_partly_outside)
   /* the visible left and top edges are drawn */
   fail_unless (changed_at (&fin, &fout, edge.x, HEIGHT - 5));
   fail_unless (changed_at (&fin, &fout, WIDTH - 5, edge.y));
-  gst_video_frame_unmap (&fin);
-  gst_video_frame_unmap (&fout);
-  gst_buffer_unref (copy);
-  gst_buffer_unref (out);
+  release_pair (&fin, &fout);
   gst_harness_teardown (h);
 }
 GST_END_TEST;
@@ -688,10 +680,7 @@ check_left_edge_color (
       + (b->y + b->h / 2) * GST_VIDEO_FRAME_PLANE_STRIDE (&fout, 0) + b->x * 3;
   fail_unless (p[0] == red && p[1] == green && p[2] == blue, "%s: got %u,%u,%u",
       props, p[0], p[1], p[2]);
-  gst_video_frame_unmap (&fin);
-  gst_video_frame_unmap (&fout);
-  gst_buffer_unref (in);
-  gst_buffer_unref (out);
+  release_pair (&fin, &fout);
 }
 
 GST_START_TEST (test_fixed_color_and_palette)
@@ -719,10 +708,7 @@ GST_START_TEST (test_show_properties_turn_parts_off)
   fail_if (changed_at (&fin, &fout, face_keypoints[0], face_keypoints[1]));
   label_size ("cat 0.50", &w, &h);
   fail_if (changed_at (&fin, &fout, w / 2, h / 2));
-  gst_video_frame_unmap (&fin);
-  gst_video_frame_unmap (&fout);
-  gst_buffer_unref (in);
-  gst_buffer_unref (out);
+  release_pair (&fin, &fout);
 }
 GST_END_TEST;
 
