@@ -718,6 +718,8 @@ gst_gpu_stream_metrics_render (GPtrArray *pipelines, GstClockTime now,
   json_builder_begin_object (r.json);
   json_builder_set_member_name (r.json, "time");
   json_builder_add_double_value (r.json, now / 1e9);
+  json_builder_set_member_name (r.json, "wall-time");
+  json_builder_add_double_value (r.json, g_get_real_time () / 1e6);
   json_builder_set_member_name (r.json, "interval-ms");
   json_builder_add_int_value (r.json, interval_ms);
   json_builder_set_member_name (r.json, "pipelines");

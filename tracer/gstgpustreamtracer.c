@@ -411,6 +411,8 @@ gst_gpu_stream_tracer_class_init (GstGpuStreamTracerClass *klass)
 
   GST_DEBUG_CATEGORY_INIT (gst_gpu_stream_tracer_debug, "gpustreamtracer", 0,
       "gpustream metrics tracer");
+  /* the dashboard's files; the plugin is never unloaded */
+  gst_gpu_stream_dashboard_register_resource ();
 }
 
 static void

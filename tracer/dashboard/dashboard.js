@@ -179,8 +179,8 @@ function sectionFor(name) {
 }
 
 function update(stats) {
-  const t = stats.time;
-  const dt = previous ? t - previous.time : 0;
+  const t = stats["wall-time"]; // x axis
+  const dt = previous ? stats.time - previous.time : 0; // monotonic
   const prevEl = new Map();
   if (previous)
     for (const p of previous.pipelines)

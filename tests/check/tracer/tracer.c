@@ -18,6 +18,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <signal.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -319,6 +320,207 @@ GST_START_TEST (test_elements_and_pipelines_come_and_go)
 
 GST_END_TEST;
 
+static void
+remove_tree (const gchar *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  while (dir && (name = g_dir_read_name (dir))) {
+    gchar *child = g_build_filename (path, name, NULL);
+
+    if (g_file_test (child, G_FILE_TEST_IS_DIR)
+        && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+      remove_tree (child);
+    else
+      g_unlink (child);
+    g_free (child);
+  }
+  if (dir)
+    g_dir_close (dir);
+  g_rmdir (path);
+}
+
+/* The value of the first sample a PromQL instant @query returns from the
+ * Prometheus server on @port, or -1. */
+static gdouble
+promql_value (guint port, const gchar *query)
+{
+  gchar *escaped = g_uri_escape_string (query, NULL, FALSE);
+  gchar *path = g_strdup_printf ("/api/v1/query?query=%s", escaped);
+  gchar *answer = http_get (port, path, NULL);
+  JsonParser *parser = json_parser_new ();
+  gdouble value = -1;
+
+  if (answer && json_parser_load_from_data (parser, answer, -1, NULL)) {
+    JsonObject *data = json_object_get_object_member (
+        json_node_get_object (json_parser_get_root (parser)), "data");
+    JsonArray *result = json_object_get_array_member (data, "result");
+
+    if (json_array_get_length (result) > 0) {
+      JsonArray *sample = json_object_get_array_member (
+          json_array_get_object_element (result, 0), "value");
+
+      value = g_ascii_strtod (json_array_get_string_element (sample, 1), NULL);
+    }
+  }
+  g_object_unref (parser);
+  g_free (answer);
+  g_free (path);
+  g_free (escaped);
+  return value;
+}
+
+GST_START_TEST (test_prometheus_scrapes_items_count)
+{
+  GstElement *pipeline = run_to_eos ("scraped", 19, 11);
+  guint64 in = stats_uint64 (pipeline, "b", "items-in");
+  gchar *dir = g_dir_make_tmp ("gpustream-prometheus-XXXXXX", NULL);
+  gchar *config = g_build_filename (dir, "prometheus.yml", NULL);
+  gchar *data = g_build_filename (dir, "data", NULL);
+  guint port = free_port ();
+  gchar *yml = g_strdup_printf ("global:\n"
+                                "  scrape_interval: 100ms\n"
+                                "  scrape_timeout: 100ms\n"
+                                "scrape_configs:\n"
+                                "  - job_name: gpustream\n"
+                                "    static_configs:\n"
+                                "      - targets: ['127.0.0.1:%u']\n",
+      tracer_port);
+  gchar *config_arg = g_strconcat ("--config.file=", config, NULL);
+  gchar *data_arg = g_strconcat ("--storage.tsdb.path=", data, NULL);
+  gchar *listen_arg
+      = g_strdup_printf ("--web.listen-address=127.0.0.1:%u", port);
+  GSubprocess *prometheus;
+  gdouble value = -1;
+  gint tries;
+
+  fail_unless_equals_int (in, 30);
+  fail_unless (g_file_set_contents (config, yml, -1, NULL));
+  prometheus = g_subprocess_new (
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+      NULL, "prometheus", config_arg, data_arg, listen_arg, NULL);
+  fail_unless (prometheus != NULL, "prometheus (Debian package) missing");
+
+  /* start-up, then the first scrapes: 30 s at most on a loaded machine */
+  for (tries = 0; tries < 300 && value != in; tries++) {
+    value = promql_value (
+        port, "gpustream_items_in_total{pipeline=\"scraped\",element=\"b\"}");
+    if (value != in)
+      g_usleep (100 * 1000);
+  }
+  g_subprocess_send_signal (prometheus, SIGTERM);
+  g_subprocess_wait (prometheus, NULL, NULL);
+  fail_unless_equals_int (value, in);
+
+  g_object_unref (prometheus);
+  remove_tree (dir);
+  g_free (listen_arg);
+  g_free (data_arg);
+  g_free (config_arg);
+  g_free (yml);
+  g_free (data);
+  g_free (config);
+  g_free (dir);
+  stop (pipeline);
+}
+
+GST_END_TEST;
+
+/* The text of the element with id="@id" in serialised HTML (no markup
+ * inside), or NULL. */
+static gchar *
+element_text (const gchar *html, const gchar *id)
+{
+  gchar *open = g_strdup_printf ("id=\"%s\"", id);
+  const gchar *start = strstr (html, open), *end;
+
+  g_free (open);
+  if (!start || !(start = strchr (start, '>')) || !(end = strchr (start, '<')))
+    return NULL;
+  return g_strndup (start + 1, end - start - 1);
+}
+
+GST_START_TEST (test_dashboard_updates_in_chromium)
+{
+  GstElement *pipeline = gst_parse_launch (
+      "gpubatch name=b max-batch-size=4 ! gpuunbatch name=u "
+      "videotestsrc is-live=true ! video/x-raw,width=32,height=24,"
+      "framerate=200/1 ! b.sink_0 videotestsrc is-live=true pattern=ball ! "
+      "video/x-raw,width=32,height=24,framerate=100/1 ! b.sink_1 "
+      "u.src_0 ! queue ! fakesink u.src_1 ! queue ! fakesink",
+      NULL);
+  gchar *profile = g_dir_make_tmp ("gpustream-chromium-XXXXXX", NULL);
+  gchar *profile_arg = g_strconcat ("--user-data-dir=", profile, NULL);
+  gchar *shot = g_build_filename (g_getenv ("GST_GPUSTREAM_BUILD_ROOT"),
+      "tests", "check", "tracer", "dashboard.png", NULL);
+  gchar *shot_arg = g_strconcat ("--screenshot=", shot, NULL);
+  gchar *url = g_strdup_printf ("http://127.0.0.1:%u/", tracer_port);
+  gchar *dom = NULL, *log = NULL, *text;
+  GSubprocess *chromium;
+  JsonParser *parser = json_parser_new ();
+  JsonObject *selftest;
+
+  gst_object_set_name (GST_OBJECT (pipeline), "live");
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING)
+               != GST_STATE_CHANGE_FAILURE);
+  fail_unless (wait_for_stats ("\"state\":\"PLAYING\"", TRUE));
+  g_unlink (shot);
+
+  /* virtual time: eight 1 s refreshes of the page without waiting 8 s;
+   * each fetch still waits for the tracer, which refreshes every 50 ms */
+  chromium = g_subprocess_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, NULL,
+      "chromium", "--headless", "--no-sandbox", "--disable-gpu",
+      "--no-first-run", "--disable-extensions",
+      "--disable-background-networking", "--disable-component-update",
+      "--disable-sync", "--password-store=basic", profile_arg,
+      "--window-size=1280,1500", "--virtual-time-budget=8000", "--dump-dom",
+      shot_arg, url, NULL);
+  fail_unless (chromium != NULL, "chromium (Debian package) missing");
+  fail_unless (
+      g_subprocess_communicate_utf8 (chromium, NULL, NULL, &dom, &log, NULL));
+  fail_unless (
+      g_subprocess_get_exit_status (chromium) == 0, "chromium: %s", log);
+
+  text = element_text (dom, "selftest");
+  fail_unless (text != NULL, "no self-test record in the page: %s", dom);
+  GST_INFO ("dashboard self-test: %s", text);
+  fail_unless (json_parser_load_from_data (parser, text, -1, NULL), "%s", text);
+  selftest = json_node_get_object (json_parser_get_root (parser));
+  fail_unless_equals_int (
+      json_array_get_length (json_object_get_array_member (selftest, "errors")),
+      0);
+  fail_unless (
+      json_object_get_int_member (selftest, "updates") >= 3, "%s", text);
+  /* charts of buffers/s and processing time, and gpubatch's */
+  fail_unless (
+      json_object_get_int_member (selftest, "charts") >= 5, "%s", text);
+  fail_unless (
+      json_object_get_int_member (selftest, "points") >= 15, "%s", text);
+  fail_unless (
+      json_object_get_boolean_member (selftest, "changed"), "%s", text);
+  fail_unless (strstr (dom, "class=\"uplot") != NULL,
+      "no uPlot chart in the page (uPlot not fetched at build time?)");
+  fail_unless (
+      g_file_test (shot, G_FILE_TEST_EXISTS), "no screenshot %s", shot);
+
+  g_object_unref (parser);
+  g_free (text);
+  g_free (dom);
+  g_free (log);
+  g_object_unref (chromium);
+  remove_tree (profile);
+  g_free (url);
+  g_free (shot_arg);
+  g_free (shot);
+  g_free (profile_arg);
+  g_free (profile);
+  stop (pipeline);
+}
+
+GST_END_TEST;
+
 static Suite *
 tracer_suite (void)
 {
@@ -329,6 +531,8 @@ tracer_suite (void)
   tcase_add_test (tc, test_served_counts_equal_element_stats);
   tcase_add_test (tc, test_metrics_pass_promtool);
   tcase_add_test (tc, test_elements_and_pipelines_come_and_go);
+  tcase_add_test (tc, test_prometheus_scrapes_items_count);
+  tcase_add_test (tc, test_dashboard_updates_in_chromium);
   return s;
 }
 
