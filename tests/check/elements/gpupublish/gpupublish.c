@@ -395,6 +395,54 @@ GST_START_TEST (test_empty_stream_key_fails_at_ready)
 
 GST_END_TEST;
 
+/* In a real pipeline after gpubatch: caps negotiate, every frame of
+ * every source becomes one message, and the batches reach the sink. */
+GST_START_TEST (test_pipeline_after_gpubatch)
+{
+  GstElement *pipe = gst_parse_launch (
+      "gpubatch name=b max-batch-size=4 ! gpupublish name=p messages=true "
+      "! fakesink name=s signal-handoffs=false "
+      "videotestsrc num-buffers=6 ! video/x-raw,width=32,height=24 ! b.sink_0 "
+      "videotestsrc num-buffers=6 ! video/x-raw,width=48,height=24 ! b.sink_1",
+      NULL);
+  GstBus *bus = gst_element_get_bus (pipe);
+  GstElement *p = gst_bin_get_by_name (GST_BIN (pipe), "p");
+  guint per_source[2] = { 0, 0 };
+  GstMessage *m;
+
+  fail_unless (pipe != NULL);
+  fail_unless (gst_element_set_state (pipe, GST_STATE_PLAYING)
+               != GST_STATE_CHANGE_FAILURE);
+  while ((m = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+              GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT))) {
+    const GstStructure *st = gst_message_get_structure (m);
+    guint source, width;
+
+    fail_if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR, "error");
+    if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS) {
+      gst_message_unref (m);
+      break;
+    }
+    if (gst_structure_has_name (st, "gpupublish-result")) {
+      fail_unless (gst_structure_get (st, "source", G_TYPE_UINT, &source,
+          "width", G_TYPE_UINT, &width, NULL));
+      fail_unless (source < 2);
+      fail_unless_equals_int (width, source == 0 ? 32 : 48);
+      per_source[source]++;
+    }
+    gst_message_unref (m);
+  }
+  fail_unless_equals_int (per_source[0], 6);
+  fail_unless_equals_int (per_source[1], 6);
+  fail_unless_equals_uint64 (stats_uint64 (p, "items-in"), 12);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (p);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
 /* ---- Redis ---- */
 
 /* Waits (bounded) until nothing is queued for Redis. */
@@ -662,6 +710,7 @@ gpupublish_suite (void)
   tcase_add_loop_test (
       tc, test_bad_settings_fail_at_ready, 0, G_N_ELEMENTS (bad_settings));
   tcase_add_test (tc, test_empty_stream_key_fails_at_ready);
+  tcase_add_test (tc, test_pipeline_after_gpubatch);
   if (!redis_server_path ())
     return s;
   suite_add_tcase (s, tr);
