@@ -169,6 +169,7 @@ struct _GstGpuDecode
   GstCaps *refused; /* the last caps refused, reported once */
   GArray *anchors;  /* GstGpuAnchor, made for anchors_w x anchors_h */
   guint anchors_w, anchors_h;
+  guint64 anchors_made; /* how many the options make for that size */
 
   /* scratch, sized at caps time */
   GArray *dets;         /* GstGpuDetection */
@@ -922,20 +923,28 @@ gst_gpu_decode_stop (GstBaseTransform *trans)
   return TRUE;
 }
 
-/* Generates the anchors for @width x @height if they are not made for it
- * yet; checks that the outputs hold one row per anchor. */
+/* Generates the anchors for @width x @height unless they are made for it
+ * and the outputs already, and only when the outputs hold one row per
+ * anchor (the count the options make is in self->anchors_made either
+ * way). */
 static gboolean
 ensure_anchors (GstGpuDecode *self, guint width, guint height)
 {
-  if (self->anchors_w == width && self->anchors_h == height)
-    return self->anchors->len == self->n_anchors;
-  gst_gpu_decode_ssd_anchors (width, height, self->strides, self->per_cell,
-      self->n_layers, self->run.anchor_offset, self->anchors);
+  if (self->anchors_w == width && self->anchors_h == height
+      && self->anchors->len > 0 && self->anchors->len == self->n_anchors)
+    return TRUE;
   self->anchors_w = width;
   self->anchors_h = height;
+  self->anchors_made = gst_gpu_decode_ssd_anchor_count (
+      width, height, self->strides, self->per_cell, self->n_layers);
+  g_array_set_size (self->anchors, 0);
+  if (self->anchors_made != self->n_anchors)
+    return FALSE;
+  gst_gpu_decode_ssd_anchors (width, height, self->strides, self->per_cell,
+      self->n_layers, self->run.anchor_offset, self->anchors);
   GST_INFO_OBJECT (
       self, "%u anchors for a %ux%u input", self->anchors->len, width, height);
-  return self->anchors->len == self->n_anchors;
+  return TRUE;
 }
 
 /* Streaming thread, caps. Sorts an SSD's tensors into scores (innermost
@@ -1126,9 +1135,9 @@ bad_layout:
   if (reason == anchors_differ)
     g_string_append_printf (desc,
         "; the outputs hold %u anchors, anchor-strides '%s' and "
-        "anchors-per-cell '%s' on %ux%u make %u",
+        "anchors-per-cell '%s' on %ux%u make %" G_GUINT64_FORMAT,
         self->n_anchors, self->run.anchor_strides, self->run.anchors_per_cell,
-        self->anchors_w, self->anchors_h, self->anchors->len);
+        self->anchors_w, self->anchors_h, self->anchors_made);
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
       ("Could not decode the model's output tensors with %s (mode and "
        "decoder properties)",
@@ -1407,9 +1416,9 @@ bad_anchors:
       ("Could not decode the model's output tensors with ssd-anchors "
        "(anchor-strides and anchors-per-cell properties)"),
       ("the outputs hold %u anchors, anchor-strides '%s' and "
-       "anchors-per-cell '%s' on a %ux%u input make %u",
+       "anchors-per-cell '%s' on a %ux%u input make %" G_GUINT64_FORMAT,
           self->n_anchors, self->run.anchor_strides, self->run.anchors_per_cell,
-          w, h, self->anchors->len));
+          w, h, self->anchors_made));
   return GST_FLOW_ERROR;
 map_failed:
   GST_ELEMENT_ERROR (self, RESOURCE, READ,

@@ -104,6 +104,19 @@ gst_gpu_decode_top_k (
   return n_out;
 }
 
+guint64
+gst_gpu_decode_ssd_anchor_count (guint input_width, guint input_height,
+    const guint *strides, const guint *anchors_per_cell, guint n_layers)
+{
+  guint64 n = 0;
+  guint l;
+
+  for (l = 0; l < n_layers; l++)
+    n += (guint64)((input_width + strides[l] - 1) / strides[l])
+         * ((input_height + strides[l] - 1) / strides[l]) * anchors_per_cell[l];
+  return n;
+}
+
 void
 gst_gpu_decode_ssd_anchors (guint input_width, guint input_height,
     const guint *strides, const guint *anchors_per_cell, guint n_layers,

@@ -82,6 +82,11 @@ void gst_gpu_decode_activate (
 guint gst_gpu_decode_top_k (
     const gfloat *scores, guint n, guint k, gfloat threshold, guint *classes);
 
+/* Number of anchors gst_gpu_decode_ssd_anchors() makes, computed without
+ * making them (so absurd options cost nothing). */
+guint64 gst_gpu_decode_ssd_anchor_count (guint input_width, guint input_height,
+    const guint *strides, const guint *anchors_per_cell, guint n_layers);
+
 /**
  * gst_gpu_decode_ssd_anchors:
  * @input_width, @input_height: network input, pixels

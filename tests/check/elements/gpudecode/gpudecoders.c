@@ -76,6 +76,17 @@ GST_START_TEST (test_ssd_anchors_grid)
   gst_gpu_decode_ssd_anchors (128, 128, (const guint[]){ 8, 16 },
       (const guint[]){ 2, 6 }, 2, 0.5f, anchors);
   fail_unless_equals_int (anchors->len, 896);
+  fail_unless_equals_uint64 (
+      gst_gpu_decode_ssd_anchor_count (
+          128, 128, (const guint[]){ 8, 16 }, (const guint[]){ 2, 6 }, 2),
+      896);
+  /* counted, not made: 65535^3 anchors would not fit in memory */
+  fail_unless_equals_uint64 (
+      gst_gpu_decode_ssd_anchor_count (
+          65535, 65535, (const guint[]){ 1 }, (const guint[]){ 65535 }, 1),
+      G_GUINT64_CONSTANT (65535) * 65535 * 65535);
+  fail_unless_equals_uint64 (
+      gst_gpu_decode_ssd_anchor_count (16, 16, strides, per_cell, 2), 6);
   g_array_unref (anchors);
 }
 
