@@ -1083,6 +1083,10 @@ gst_gpu_decode_set_caps (
     goto bad_caps;
 
   self->batch = c->info[0].dims[c->info[0].rank - 1];
+  if (gst_gpu_tensors_config_get_size (c) == 0) {
+    reason = "the tensors' sizes together overflow";
+    goto bad_layout;
+  }
   for (t = 0; t < c->num_tensors; t++) {
     const GstGpuTensorInfo *info = &c->info[t];
     gsize size = gst_gpu_tensor_info_get_size (info);
