@@ -696,6 +696,57 @@ GST_START_TEST (test_redis_socket_path_address)
 
 GST_END_TEST;
 
+static gpointer
+resume_later (gpointer data)
+{
+  RedisChild *child = data;
+
+  g_usleep (200 * G_TIME_SPAN_MILLISECOND);
+  kill (child->pid, SIGCONT);
+  return NULL;
+}
+
+/* EOS goes on only once what was queued is in the stream */
+GST_START_TEST (test_redis_eos_waits_for_the_queue)
+{
+  RedisChild child = { 0, free_port (), NULL };
+  GstElement *e = gst_element_factory_make ("gpupublish", NULL);
+  GstBuffer *batch = make_batch (3, 0, 0);
+  gchar *url;
+  GstHarness *h;
+  GThread *resumer;
+  GstEvent *ev;
+  gboolean eos = FALSE;
+
+  redis_start (&child);
+  url = redis_url (&child);
+  g_object_set (e, "redis-address", url, "redis-stream", "pub:eos",
+      "redis-timeout", 60000, NULL);
+  h = publish_harness (e, NULL);
+  push_through (h, batch);
+  wait_pending (h->element);
+  kill (child.pid, SIGSTOP);
+  push_through (h, batch);
+  push_through (h, batch);
+  resumer = g_thread_new ("resume", resume_later, &child);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "redis-pending"), 0);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "redis-published"), 9);
+  /* and EOS itself came out */
+  while (!eos && (ev = gst_harness_try_pull_event (h))) {
+    eos = GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
+    gst_event_unref (ev);
+  }
+  fail_unless (eos, "no EOS downstream");
+  g_thread_join (resumer);
+  gst_harness_teardown (h);
+  redis_stop (&child);
+  gst_buffer_unref (batch);
+  g_free (url);
+}
+
+GST_END_TEST;
+
 static Suite *
 gpupublish_suite (void)
 {
@@ -720,6 +771,7 @@ gpupublish_suite (void)
   tcase_add_test (tr, test_redis_socket_path_address);
   tcase_add_test (tr, test_redis_restart_survived_and_counted);
   tcase_add_test (tr, test_redis_stalled_server_does_not_block);
+  tcase_add_test (tr, test_redis_eos_waits_for_the_queue);
   return s;
 }
 
