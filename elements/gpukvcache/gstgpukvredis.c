@@ -83,15 +83,7 @@ void
 gst_gpu_kv_redis_get_counters (
     GstGpuKvRedis *redis, GstGpuKvRedisCounters *counters)
 {
-  GstGpuRedisCounters c;
-
-  gst_gpu_redis_link_get_counters (redis->link, &c);
-  counters->errors = c.errors;
-  counters->timeouts = c.timeouts;
-  counters->writes = c.writes;
-  counters->writes_dropped = c.writes_dropped;
-  counters->writes_pending = c.writes_pending;
-  counters->connected = c.connected;
+  gst_gpu_redis_link_get_counters (redis->link, counters);
 }
 
 void

@@ -35,16 +35,8 @@ typedef enum {
   GST_GPU_KV_REDIS_FAILED,
 } GstGpuKvRedisOutcome;
 
-typedef struct
-{
-  guint64 errors;         /* failed connections and round trips */
-  guint64 timeouts;       /* of which timed out */
-  guint64 writes;         /* entries written */
-  guint64 writes_dropped; /* entries not written (queue full, backing off,
-                             failed round trip) */
-  guint64 writes_pending; /* entries queued or being written */
-  gboolean connected;     /* the last round trip succeeded */
-} GstGpuKvRedisCounters;
+/* The link's counters (entries are keys); reconnects is not used. */
+typedef GstGpuRedisCounters GstGpuKvRedisCounters;
 
 /* Entries the write queue holds at most. */
 #define GST_GPU_KV_REDIS_MAX_QUEUED 4096
