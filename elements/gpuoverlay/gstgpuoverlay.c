@@ -646,10 +646,21 @@ draw_label (GstGpuOverlay *self, cairo_t *cr, const gchar *text, gdouble x,
   return h;
 }
 
-/* dots at the (x, y) pairs of a "keypoints" array; anything but doubles is
- * skipped */
+/* cairo's 24.8 fixed point wraps around far from the frame: coordinates
+ * are kept within this many pixels of it, which changes nothing visible */
+#define FAR_OUTSIDE 65536.0
+
+static gdouble
+near_frame (gdouble v, gint size)
+{
+  return CLAMP (v, -FAR_OUTSIDE, size + FAR_OUTSIDE);
+}
+
+/* dots at the (x, y) pairs of a "keypoints" array; anything but finite
+ * doubles is skipped */
 static void
-draw_keypoints (cairo_t *cr, const GValue *points, gdouble radius)
+draw_keypoints (
+    cairo_t *cr, const GValue *points, gdouble radius, const GstVideoInfo *info)
 {
   guint i, n;
 
@@ -660,11 +671,15 @@ draw_keypoints (cairo_t *cr, const GValue *points, gdouble radius)
     const GValue *x = gst_value_array_get_value (points, i);
     const GValue *y = gst_value_array_get_value (points, i + 1);
 
-    if (!G_VALUE_HOLDS_DOUBLE (x) || !G_VALUE_HOLDS_DOUBLE (y))
+    if (!G_VALUE_HOLDS_DOUBLE (x) || !G_VALUE_HOLDS_DOUBLE (y)
+        || !isfinite (g_value_get_double (x))
+        || !isfinite (g_value_get_double (y)))
       continue;
     cairo_new_sub_path (cr);
-    cairo_arc (cr, g_value_get_double (x), g_value_get_double (y), radius, 0,
-        2 * G_PI);
+    cairo_arc (cr,
+        near_frame (g_value_get_double (x), GST_VIDEO_INFO_WIDTH (info)),
+        near_frame (g_value_get_double (y), GST_VIDEO_INFO_HEIGHT (info)),
+        radius, 0, 2 * G_PI);
   }
   cairo_fill (cr);
 }
@@ -677,7 +692,9 @@ draw_roi (GstGpuOverlay *self, cairo_t *cr,
 {
   const GstStructure *params;
   gboolean whole_frame = FALSE;
-  gdouble lw = self->line_width;
+  gint width = GST_VIDEO_INFO_WIDTH (&self->info);
+  gint height = GST_VIDEO_INFO_HEIGHT (&self->info);
+  gdouble lw = self->line_width, x0, y0, x1, y1;
   guint32 color;
   gchar *text;
 
@@ -698,15 +715,19 @@ draw_roi (GstGpuOverlay *self, cairo_t *cr,
     return;
   }
 
+  x0 = near_frame (roi->x, width);
+  y0 = near_frame (roi->y, height);
+  x1 = near_frame ((gdouble)roi->x + roi->w, width);
+  y1 = near_frame ((gdouble)roi->y + roi->h, height);
   set_source_argb (cr, color);
   cairo_set_line_width (cr, lw);
-  cairo_rectangle (cr, roi->x, roi->y, roi->w, roi->h);
+  cairo_rectangle (cr, x0, y0, x1 - x0, y1 - y0);
   cairo_stroke (cr);
   if (self->show_keypoints && params != NULL)
-    draw_keypoints (
-        cr, gst_structure_get_value (params, "keypoints"), MAX (2.0, lw));
+    draw_keypoints (cr, gst_structure_get_value (params, "keypoints"),
+        MAX (2.0, lw), &self->info);
   if (text != NULL)
-    draw_label (self, cr, text, roi->x - lw / 2, roi->y - lw / 2, TRUE, color);
+    draw_label (self, cr, text, x0 - lw / 2, y0 - lw / 2, TRUE, color);
   g_free (text);
 }
 

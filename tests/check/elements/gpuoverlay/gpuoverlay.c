@@ -9,6 +9,7 @@
 #include "config.h"
 #endif
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -643,22 +644,35 @@ GST_START_TEST (test_clips_boxes_partly_outside)
   GstHarness *h = gst_harness_new ("gpuoverlay");
   const Rect edge = { WIDTH - 10, HEIGHT - 20, 100, 50 };
   const Rect away = { WIDTH + 50, HEIGHT + 50, 20, 20 };
-  const gdouble outside[] = { -30, -30, WIDTH + 40, 10 };
+  /* far past what cairo's 24.8 fixed point holds */
+  const Rect huge = { 20, 30, G_MAXINT / 2, G_MAXINT / 2 };
+  /* keypoints outside, not a number, or beyond cairo's range */
+  const gdouble outside[]
+      = { -30, -30, WIDTH + 40, 10, NAN, 5, INFINITY, 5, 1e12, -1e12 };
   GstBuffer *in = make_frame ("I420", FALSE), *copy, *out;
   GstVideoFrame fin, fout;
+  Allowed allowed = { 0 };
+  guint bad;
 
   set_caps (h, "I420", NULL);
-  add_detection (in, &edge, "edge", 2, 0.9, outside, 2);
+  add_detection (in, &edge, "edge", 2, 0.9, outside, 5);
   add_detection (in, &away, "away", 4, 0.9, NULL, 0);
+  add_detection (in, &huge, "huge", 5, 0.9, NULL, 0);
+  allow_box (&allowed, &edge, "edge 0.90");
+  allow_box (&allowed, &huge, "huge 0.90");
   copy = gst_buffer_copy_deep (in);
   fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
   out = gst_harness_pull (h);
   fail_unless_equals_int (
       gst_buffer_get_size (out), gst_buffer_get_size (copy));
   map_pair (copy, out, "I420", &fin, &fout);
+  bad = compare (&fin, &fout, &allowed);
+  fail_unless (bad == 0, "%u samples changed away from the boxes", bad);
   /* the visible left and top edges are drawn */
   fail_unless (changed_at (&fin, &fout, edge.x, HEIGHT - 5));
   fail_unless (changed_at (&fin, &fout, WIDTH - 5, edge.y));
+  fail_unless (changed_at (&fin, &fout, huge.x, HEIGHT - 5));
+  fail_unless (changed_at (&fin, &fout, WIDTH / 2, huge.y));
   release_pair (&fin, &fout);
   gst_harness_teardown (h);
 }
