@@ -402,39 +402,24 @@ GST_START_TEST (test_pipeline_round_trip_reaches_eos)
 {
   const guint n_sources = 4, per_source = 10;
   GString *desc = g_string_new (NULL);
-  GstElement *pipeline, *appsrc, *unbatch, *sink;
+  GstElement *pipeline, *appsrc, *unbatch;
   GstCaps *caps = gst_caps_from_string (CAPS_2T);
-  GstMessage *msg;
-  GstBus *bus;
   Handoffs hs;
   SlotSpec spec[BATCH];
   GstFlowReturn fret;
   guint i, s, n = 0;
-  gchar *name;
 
   memset (&hs, 0, sizeof (hs));
   g_mutex_init (&hs.lock);
   g_string_append (desc, "appsrc name=src format=time ! gpuunbatch name=u");
-  for (s = 0; s < n_sources; s++)
-    g_string_append_printf (desc,
-        " u.src_%u ! queue ! fakesink name=sink%u "
-        "sync=false signal-handoffs=true",
-        s, s);
-  pipeline = gst_parse_launch (desc->str, NULL);
-  fail_unless (pipeline != NULL);
-  g_string_free (desc, TRUE);
+  pipeline = parse_with_sinks (desc, n_sources);
 
   appsrc = gst_bin_get_by_name (GST_BIN (pipeline), "src");
   g_object_set (appsrc, "caps", caps, NULL);
   gst_caps_unref (caps);
-  for (s = 0; s < n_sources; s++) {
-    name = g_strdup_printf ("sink%u", s);
-    sink = gst_bin_get_by_name (GST_BIN (pipeline), name);
-    g_signal_connect (sink, "handoff", G_CALLBACK (on_handoff), &hs);
+  for (s = 0; s < n_sources; s++)
     hs.ok[s] = TRUE;
-    gst_object_unref (sink);
-    g_free (name);
-  }
+  connect_handoffs (pipeline, n_sources, G_CALLBACK (on_handoff), &hs);
 
   fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING)
                != GST_STATE_CHANGE_FAILURE);
@@ -456,13 +441,7 @@ GST_START_TEST (test_pipeline_round_trip_reaches_eos)
   }
   fail_unless_equals_int (n, 0);
   g_signal_emit_by_name (appsrc, "end-of-stream", &fret);
-
-  bus = gst_element_get_bus (pipeline);
-  msg = gst_bus_timed_pop_filtered (
-      bus, 30 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL);
-  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
-  gst_message_unref (msg);
+  wait_for_eos (pipeline);
 
   for (s = 0; s < n_sources; s++) {
     fail_unless_equals_int (hs.n[s], per_source);
@@ -474,7 +453,6 @@ GST_START_TEST (test_pipeline_round_trip_reaches_eos)
   gst_object_unref (unbatch);
 
   gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (bus);
   gst_object_unref (appsrc);
   gst_object_unref (pipeline);
   g_mutex_clear (&hs.lock);
@@ -546,12 +524,9 @@ GST_START_TEST (test_pipeline_gpubatch_round_trip)
 {
   const gchar *patterns[4] = { "black", "white", "red", "blue" };
   GString *desc = g_string_new (NULL);
-  GstElement *pipeline, *sink, *unbatch, *batch;
-  GstMessage *msg;
-  GstBus *bus;
+  GstElement *pipeline, *unbatch, *batch;
   VideoHandoffs hs;
   guint s;
-  gchar *name;
 
   memset (&hs, 0, sizeof (hs));
   g_mutex_init (&hs.lock);
@@ -562,31 +537,13 @@ GST_START_TEST (test_pipeline_gpubatch_round_trip)
         VIDEO_FRAMES, patterns[s], VIDEO_W, VIDEO_H, s);
   g_string_append (desc, "gpubatch name=b device=cpu max-batch-size=4 "
                          "adaptive=false ! gpuunbatch name=u");
-  for (s = 0; s < 4; s++)
-    g_string_append_printf (desc,
-        " u.src_%u ! queue ! fakesink name=sink%u sync=false "
-        "signal-handoffs=true",
-        s, s);
-  pipeline = gst_parse_launch (desc->str, NULL);
-  fail_unless (pipeline != NULL, "cannot build %s", desc->str);
-  g_string_free (desc, TRUE);
+  pipeline = parse_with_sinks (desc, 4);
 
-  for (s = 0; s < 4; s++) {
-    name = g_strdup_printf ("sink%u", s);
-    sink = gst_bin_get_by_name (GST_BIN (pipeline), name);
-    g_signal_connect (sink, "handoff", G_CALLBACK (on_video_handoff), &hs);
-    gst_object_unref (sink);
-    g_free (name);
-  }
+  connect_handoffs (pipeline, 4, G_CALLBACK (on_video_handoff), &hs);
 
   fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING)
                != GST_STATE_CHANGE_FAILURE);
-  bus = gst_element_get_bus (pipeline);
-  msg = gst_bus_timed_pop_filtered (
-      bus, 30 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL, "no EOS within 30 s");
-  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
-  gst_message_unref (msg);
+  wait_for_eos (pipeline);
   gst_element_set_state (pipeline, GST_STATE_NULL);
 
   for (s = 0; s < 4; s++) {
@@ -606,7 +563,6 @@ GST_START_TEST (test_pipeline_gpubatch_round_trip)
   gst_object_unref (batch);
   gst_object_unref (unbatch);
 
-  gst_object_unref (bus);
   gst_object_unref (pipeline);
   g_mutex_clear (&hs.lock);
 }

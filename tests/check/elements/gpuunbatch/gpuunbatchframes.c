@@ -608,6 +608,172 @@ GST_START_TEST (test_frames_refused_caps_fail_clearly)
 
 GST_END_TEST;
 
+/* What the real pipeline saw: per source, what went into gpubatch (first
+ * memory and a checksum of the pixels, by PTS) and what each sink got.
+ * Written from streaming threads, checked by the test thread. */
+#define PIPE_SOURCES 3
+#define PIPE_FRAMES 6
+
+typedef struct
+{
+  GstMemory *mem;
+  guint32 sum;
+} FrameSeen;
+
+typedef struct
+{
+  GMutex lock;
+  FrameSeen in[PIPE_SOURCES][PIPE_FRAMES];
+  guint n_in[PIPE_SOURCES];
+  guint n_out[PIPE_SOURCES];
+  guint bad_memory[PIPE_SOURCES];
+  guint bad_content[PIPE_SOURCES];
+  guint bad_pts[PIPE_SOURCES];
+  guint bad_caps[PIPE_SOURCES];
+  guint rois[PIPE_SOURCES];
+} PipeSeen;
+
+static const guint pipe_width[PIPE_SOURCES] = { 32, 40, 24 };
+
+static guint32
+frame_sum (GstBuffer *buffer)
+{
+  GstMapInfo map;
+  guint32 sum = 0;
+  gsize i;
+
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return 0;
+  for (i = 0; i < map.size; i++)
+    sum = sum * 31 + map.data[i];
+  gst_buffer_unmap (buffer, &map);
+  return sum;
+}
+
+static guint
+frame_index (GstBuffer *buffer)
+{
+  return (guint)gst_util_uint64_scale_round (
+      GST_BUFFER_PTS (buffer), 30, GST_SECOND);
+}
+
+static GstPadProbeReturn
+on_batch_input (GstPad *pad, GstPadProbeInfo *info, PipeSeen *seen)
+{
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  guint src = G_MAXUINT, k = frame_index (buffer);
+
+  sscanf (GST_PAD_NAME (pad), "sink_%u", &src);
+  g_mutex_lock (&seen->lock);
+  if (src < PIPE_SOURCES && k < PIPE_FRAMES) {
+    seen->in[src][k].mem = gst_buffer_peek_memory (buffer, 0);
+    seen->in[src][k].sum = frame_sum (buffer);
+    seen->n_in[src]++;
+  }
+  g_mutex_unlock (&seen->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+on_frame_handoff (
+    GstElement *sink, GstBuffer *buffer, GstPad *pad, PipeSeen *seen)
+{
+  guint src = 0, k = frame_index (buffer);
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  GstStructure *st = caps ? gst_caps_get_structure (caps, 0) : NULL;
+  gint width = 0;
+
+  if (sscanf (GST_OBJECT_NAME (sink), "sink%u", &src) != 1
+      || src >= PIPE_SOURCES) {
+    gst_clear_caps (&caps);
+    return;
+  }
+  g_mutex_lock (&seen->lock);
+  if (k != seen->n_out[src]++ || k >= PIPE_FRAMES)
+    seen->bad_pts[src]++;
+  else if (seen->in[src][k].mem != gst_buffer_peek_memory (buffer, 0))
+    seen->bad_memory[src]++;
+  else if (seen->in[src][k].sum != frame_sum (buffer))
+    seen->bad_content[src]++;
+  if (st == NULL || !gst_structure_has_name (st, "video/x-raw")
+      || !gst_structure_get_int (st, "width", &width)
+      || width != (gint)pipe_width[src])
+    seen->bad_caps[src]++;
+  seen->rois[src] += count_rois (buffer);
+  g_mutex_unlock (&seen->lock);
+  gst_clear_caps (&caps);
+}
+
+/* videotestsrc x3 (sizes and formats of their own) -> gpubatch
+ * keep-frames=true -> gpuunbatch output=frames -> 3 sinks: every frame
+ * comes back on its source's pad, in order, in the memory it went in
+ * with, unchanged, with its source's caps and no results (no decoder). */
+GST_START_TEST (test_frames_pipeline_gpubatch_keep_frames)
+{
+  const gchar *formats[PIPE_SOURCES] = { "RGB", "I420", "BGRx" };
+  const gchar *patterns[PIPE_SOURCES] = { "ball", "snow", "smpte" };
+  GString *desc = g_string_new (NULL);
+  GstElement *pipeline, *element;
+  GstPad *pad;
+  PipeSeen seen;
+  guint s;
+  gchar *name;
+
+  memset (&seen, 0, sizeof (seen));
+  g_mutex_init (&seen.lock);
+  for (s = 0; s < PIPE_SOURCES; s++)
+    g_string_append_printf (desc,
+        "videotestsrc num-buffers=%u pattern=%s ! video/x-raw, format=%s, "
+        "width=%u, height=%u, framerate=30/1 ! b.sink_%u ",
+        PIPE_FRAMES, patterns[s], formats[s], pipe_width[s], pipe_width[s] / 2,
+        s);
+  g_string_append (desc,
+      "gpubatch name=b device=cpu max-batch-size=2 adaptive=false "
+      "width=16 height=16 keep-frames=true ! gpuunbatch name=u "
+      "output=frames");
+  pipeline = parse_with_sinks (desc, PIPE_SOURCES);
+
+  element = gst_bin_get_by_name (GST_BIN (pipeline), "b");
+  for (s = 0; s < PIPE_SOURCES; s++) {
+    name = g_strdup_printf ("sink_%u", s);
+    pad = gst_element_get_static_pad (element, name);
+    if (pad == NULL)
+      pad = gst_element_request_pad_simple (element, name);
+    fail_unless (pad != NULL);
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+        (GstPadProbeCallback)on_batch_input, &seen, NULL);
+    gst_object_unref (pad);
+    g_free (name);
+  }
+  gst_object_unref (element);
+  connect_handoffs (
+      pipeline, PIPE_SOURCES, G_CALLBACK (on_frame_handoff), &seen);
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING)
+               != GST_STATE_CHANGE_FAILURE);
+  wait_for_eos (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+
+  for (s = 0; s < PIPE_SOURCES; s++) {
+    fail_unless_equals_int (seen.n_in[s], PIPE_FRAMES);
+    fail_unless_equals_int (seen.n_out[s], PIPE_FRAMES);
+    fail_unless_equals_int (seen.bad_pts[s], 0);
+    fail_unless_equals_int (seen.bad_memory[s], 0);
+    fail_unless_equals_int (seen.bad_content[s], 0);
+    fail_unless_equals_int (seen.bad_caps[s], 0);
+    fail_unless_equals_int (seen.rois[s], 0);
+  }
+  element = gst_bin_get_by_name (GST_BIN (pipeline), "u");
+  fail_unless_equals_uint64 (
+      stats_get (element, "items-out"), PIPE_SOURCES * PIPE_FRAMES);
+  gst_object_unref (element);
+
+  gst_object_unref (pipeline);
+  g_mutex_clear (&seen.lock);
+}
+
+GST_END_TEST;
+
 static Suite *
 gpuunbatchframes_suite (void)
 {
@@ -623,6 +789,7 @@ gpuunbatchframes_suite (void)
   tcase_add_test (tc, test_frames_eos_and_flush);
   tcase_add_test (tc, test_frames_preroll_hold_keeps_frames);
   tcase_add_test (tc, test_frames_refused_caps_fail_clearly);
+  tcase_add_test (tc, test_frames_pipeline_gpubatch_keep_frames);
   return s;
 }
 

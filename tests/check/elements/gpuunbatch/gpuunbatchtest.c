@@ -359,6 +359,61 @@ check_error (GstBus *bus, const gchar *const *needles)
   gst_message_unref (msg);
 }
 
+/* Completes @desc (transfer full; it ends with gpuunbatch named u) with
+ * u.src_N ! queue ! fakesink name=sinkN for N < @n_sinks, fakesinks that
+ * emit handoffs, and builds it. Returns: (transfer full): the pipeline. */
+GstElement *
+parse_with_sinks (GString *desc, guint n_sinks)
+{
+  GstElement *pipeline;
+  guint s;
+
+  for (s = 0; s < n_sinks; s++)
+    g_string_append_printf (desc,
+        " u.src_%u ! queue ! fakesink name=sink%u sync=false "
+        "signal-handoffs=true",
+        s, s);
+  pipeline = gst_parse_launch (desc->str, NULL);
+  fail_unless (pipeline != NULL, "cannot build %s", desc->str);
+  g_string_free (desc, TRUE);
+  return pipeline;
+}
+
+/* Connects @callback to the "handoff" signal of the fakesinks named sink0
+ * to sink{@n_sinks - 1} in @pipeline. */
+void
+connect_handoffs (
+    GstElement *pipeline, guint n_sinks, GCallback callback, gpointer data)
+{
+  GstElement *sink;
+  gchar *name;
+  guint s;
+
+  for (s = 0; s < n_sinks; s++) {
+    name = g_strdup_printf ("sink%u", s);
+    sink = gst_bin_get_by_name (GST_BIN (pipeline), name);
+    fail_unless (sink != NULL, "no %s", name);
+    g_signal_connect (sink, "handoff", callback, data);
+    gst_object_unref (sink);
+    g_free (name);
+  }
+}
+
+/* Waits at most 30 s for EOS on the bus of the running @pipeline; an
+ * error or no message fails the test. */
+void
+wait_for_eos (GstElement *pipeline)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered (
+      bus, 30 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+
+  fail_unless (msg != NULL, "no EOS within 30 s");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+}
+
 void
 teardown (GstHarness *h, Collector *c, GstBus *bus)
 {

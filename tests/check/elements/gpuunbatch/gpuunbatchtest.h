@@ -82,6 +82,10 @@ guint64 stats_get (GstElement *element, const gchar *field);
 guint64 stats_get_pad (GstElement *element, guint index, const gchar *field);
 guint count_src_pads (GstElement *element);
 void check_error (GstBus *bus, const gchar *const *needles);
+GstElement *parse_with_sinks (GString *desc, guint n_sinks);
+void connect_handoffs (
+    GstElement *pipeline, guint n_sinks, GCallback callback, gpointer data);
+void wait_for_eos (GstElement *pipeline);
 void teardown (GstHarness *h, Collector *c, GstBus *bus);
 
 G_END_DECLS
