@@ -726,6 +726,24 @@ GST_START_TEST (test_show_properties_turn_parts_off)
 }
 GST_END_TEST;
 
+GST_START_TEST (test_font_desc_sizes_labels)
+{
+  GstBuffer *in, *out;
+  GstVideoFrame fin, fout;
+  gint w, h;
+
+  /* the default label of the car is h tall: twice that above the box only
+   * a label in a font 2.5 times larger reaches */
+  label_size ("car", &w, &h);
+  fail_unless (2 * h + LINE_WIDTH < car.y);
+  run_annotated ("gpuoverlay font-desc=\"Sans 30\"", "RGB", &in, &out);
+  map_pair (in, out, "RGB", &fin, &fout);
+  fail_unless (
+      changed_at (&fin, &fout, car.x + w / 2, car.y - LINE_WIDTH - 2 * h));
+  release_pair (&fin, &fout);
+}
+GST_END_TEST;
+
 static GstPadProbeReturn
 annotate_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
@@ -800,6 +818,7 @@ gpuoverlay_suite (void)
   tcase_add_test (tc, test_clips_boxes_partly_outside);
   tcase_add_test (tc, test_fixed_color_and_palette);
   tcase_add_test (tc, test_show_properties_turn_parts_off);
+  tcase_add_test (tc, test_font_desc_sizes_labels);
   tcase_add_test (tc, test_pipeline_writes_png);
   return s;
 }
