@@ -15,17 +15,19 @@ placeholder () {
     "$version" "$1" > "$out/uPlot.iife.min.js"
   printf '/* uPlot %s was not fetched at build time */\n' "$version" \
     > "$out/uPlot.min.css"
+  rm -rf "$work"
   exit 0
 }
 
 rm -rf "$work"
 mkdir -p "$work" || placeholder "cannot create $work"
 command -v npm > /dev/null || placeholder "npm is not installed"
-(cd "$work" && timeout 180 npm pack --silent "uplot@$version" > npm.log 2>&1) \
-  || placeholder "npm pack uplot@$version failed ($(tail -n 1 "$work/npm.log"))"
+(cd "$work" && timeout 180 npm pack --loglevel=error "uplot@$version" \
+  > npm.log 2>&1) \
+  || placeholder "npm pack uplot@$version failed: $(grep -m 1 . "$work/npm.log")"
 tarball="$work/uplot-$version.tgz"
 [ -f "$tarball" ] || placeholder "npm pack wrote no $tarball"
-echo "$sha256  $tarball" | sha256sum -c --status \
+echo "$sha256  $tarball" | sha256sum -c --status 2> /dev/null \
   || placeholder "uplot-$version.tgz does not have sha256 $sha256"
 tar -xzf "$tarball" -C "$work" package/dist/uPlot.iife.min.js \
   package/dist/uPlot.min.css || placeholder "cannot unpack $tarball"
