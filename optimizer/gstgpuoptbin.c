@@ -496,6 +496,7 @@ gst_gpu_opt_bin_change_state (GstElement *element, GstStateChange transition)
   }
   return ret;
 
+  /* ERRORS */
 bad_description:
   GST_ELEMENT_ERROR (self, CORE, FAILED,
       ("Could not parse the description property: %s",

@@ -1,9 +1,9 @@
 /* gst-gpustream
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Helpers every part of gpuoptbin uses (the debug category, class names,
- * the configuration, string lists, queue limits, the plan's decision log),
- * so that the parts depend on this file and not on each other.
+ * Helpers every part of gpuoptbin uses (the debug category, iteration,
+ * class names, the configuration, string lists, queue limits, the plan's
+ * decision log), so that the parts depend on this file and not on each other.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -27,6 +27,15 @@ gst_gpu_opt_debug_init (void)
         gst_gpu_opt_debug, "gpuoptbin", 0, "gpuoptbin pipeline optimizer");
     g_once_init_leave (&done, 1);
   }
+}
+
+void
+gst_gpu_opt_iterate (
+    GstIterator *it, GstIteratorForeachFunction func, gpointer user_data)
+{
+  while (gst_iterator_foreach (it, func, user_data) == GST_ITERATOR_RESYNC)
+    gst_iterator_resync (it);
+  gst_iterator_free (it);
 }
 
 const gchar *

@@ -69,6 +69,17 @@ domain_free (GstGpuOptDomain *domain)
   g_free (domain);
 }
 
+/* The element's factory name, or its type name when it has no factory. */
+static const gchar *
+factory_name (GstElement *element)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+
+  return factory != NULL
+             ? gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (factory))
+             : G_OBJECT_TYPE_NAME (element);
+}
+
 static gboolean
 element_is_decoupler (GstElement *element, const gchar *factory)
 {
@@ -105,15 +116,12 @@ static GstGpuOptNode *
 node_new (GstElement *element, GstBin *top, const GstGpuOptConfig *cfg)
 {
   GstGpuOptNode *node = g_new0 (GstGpuOptNode, 1);
-  GstElementFactory *factory = gst_element_get_factory (element);
   guint n_sink, n_src;
 
   node->element = gst_object_ref (element);
   node->name = gst_object_get_name (GST_OBJECT (element));
   node->path = gst_object_get_path_string (GST_OBJECT (element));
-  node->factory = factory != NULL ? gst_plugin_feature_get_name (
-                      GST_PLUGIN_FEATURE (factory))
-                                  : G_OBJECT_TYPE_NAME (element);
+  node->factory = factory_name (element);
   count_pads (
       element, &n_sink, &n_src, &node->n_sink_linked, &node->n_src_linked);
   node->is_source = n_sink == 0 && n_src > 0;
@@ -130,51 +138,67 @@ node_new (GstElement *element, GstBin *top, const GstGpuOptConfig *cfg)
   return node;
 }
 
+typedef struct
+{
+  GstGpuOptGraph *graph;
+  GstGpuOptNode *node;
+} EdgeWalk;
+
+static void
+add_edge (const GValue *item, gpointer user_data)
+{
+  EdgeWalk *walk = user_data;
+  GstPad *peer = gst_gpu_opt_resolve_peer (g_value_get_object (item));
+  GstElement *peer_elem = peer ? gst_pad_get_parent_element (peer) : NULL;
+  GstGpuOptNode *down
+      = peer_elem ? g_hash_table_lookup (walk->graph->by_element, peer_elem)
+                  : NULL;
+
+  if (down != NULL) {
+    g_ptr_array_add (walk->node->downstream, down);
+    g_ptr_array_add (down->upstream, walk->node);
+  }
+  gst_clear_object (&peer_elem);
+  gst_clear_object (&peer);
+}
+
 static void
 add_edges (GstGpuOptGraph *graph, GstGpuOptNode *node)
 {
-  GstIterator *it = gst_element_iterate_src_pads (node->element);
-  GValue item = G_VALUE_INIT;
-  gboolean done = FALSE;
+  EdgeWalk walk = { graph, node };
 
-  while (!done) {
-    switch (gst_iterator_next (it, &item)) {
-      case GST_ITERATOR_OK: {
-        GstPad *peer = gst_gpu_opt_resolve_peer (g_value_get_object (&item));
-        GstElement *peer_elem = peer ? gst_pad_get_parent_element (peer) : NULL;
-        GstGpuOptNode *down
-            = peer_elem ? g_hash_table_lookup (graph->by_element, peer_elem)
-                        : NULL;
+  /* on a resync the edges collected so far stay valid; duplicates are
+   * harmless */
+  gst_gpu_opt_iterate (
+      gst_element_iterate_src_pads (node->element), add_edge, &walk);
+}
 
-        if (down != NULL) {
-          g_ptr_array_add (node->downstream, down);
-          g_ptr_array_add (down->upstream, node);
-        }
-        gst_clear_object (&peer_elem);
-        gst_clear_object (&peer);
-        g_value_reset (&item);
-        break;
-      }
-      case GST_ITERATOR_RESYNC:
-        /* the edges collected so far stay valid; duplicates are harmless */
-        gst_iterator_resync (it);
-        break;
-      default:
-        done = TRUE;
-        break;
-    }
+typedef struct
+{
+  GstGpuOptGraph *graph;
+  const GstGpuOptConfig *cfg;
+} NodeWalk;
+
+static void
+add_node (const GValue *item, gpointer user_data)
+{
+  NodeWalk *walk = user_data;
+  GstElement *element = g_value_get_object (item);
+
+  if (!GST_IS_BIN (element)
+      && !g_hash_table_contains (walk->graph->by_element, element)) {
+    GstGpuOptNode *node = node_new (element, walk->graph->top, walk->cfg);
+
+    g_ptr_array_add (walk->graph->nodes, node);
+    g_hash_table_insert (walk->graph->by_element, element, node);
   }
-  g_value_unset (&item);
-  gst_iterator_free (it);
 }
 
 GstGpuOptGraph *
 gst_gpu_opt_graph_build (GstBin *bin, const GstGpuOptConfig *cfg)
 {
   GstGpuOptGraph *graph = g_new0 (GstGpuOptGraph, 1);
-  GstIterator *it = gst_bin_iterate_recurse (bin);
-  GValue item = G_VALUE_INIT;
-  gboolean done = FALSE;
+  NodeWalk walk = { graph, cfg };
   guint i;
 
   gst_gpu_opt_debug_init ();
@@ -182,32 +206,7 @@ gst_gpu_opt_graph_build (GstBin *bin, const GstGpuOptConfig *cfg)
   graph->nodes = g_ptr_array_new_with_free_func ((GDestroyNotify)node_free);
   graph->by_element = g_hash_table_new (NULL, NULL);
   graph->domains = g_ptr_array_new_with_free_func ((GDestroyNotify)domain_free);
-
-  while (!done) {
-    switch (gst_iterator_next (it, &item)) {
-      case GST_ITERATOR_OK: {
-        GstElement *element = g_value_get_object (&item);
-
-        if (!GST_IS_BIN (element)
-            && !g_hash_table_contains (graph->by_element, element)) {
-          GstGpuOptNode *node = node_new (element, bin, cfg);
-
-          g_ptr_array_add (graph->nodes, node);
-          g_hash_table_insert (graph->by_element, element, node);
-        }
-        g_value_reset (&item);
-        break;
-      }
-      case GST_ITERATOR_RESYNC:
-        gst_iterator_resync (it);
-        break;
-      default:
-        done = TRUE;
-        break;
-    }
-  }
-  g_value_unset (&item);
-  gst_iterator_free (it);
+  gst_gpu_opt_iterate (gst_bin_iterate_recurse (bin), add_node, &walk);
 
   for (i = 0; i < graph->nodes->len; i++)
     add_edges (graph, g_ptr_array_index (graph->nodes, i));
@@ -326,70 +325,58 @@ live_element_class (
   return cls;
 }
 
-static void
-live_walk (GstGpuOptGraph *graph, GstElement *element,
-    const GstGpuOptConfig *cfg, GHashTable *seen, GstGpuOptClass *best,
-    guint depth)
+typedef struct
 {
-  GstIterator *it;
-  GValue item = G_VALUE_INIT;
-  gboolean done = FALSE;
+  GstGpuOptGraph *graph;
+  const GstGpuOptConfig *cfg;
+  GHashTable *seen;
+  GstGpuOptClass best;
+  guint depth;
+} LiveWalk;
 
-  if (depth > 256)
-    return;
-  it = gst_element_iterate_src_pads (element);
-  while (!done) {
-    switch (gst_iterator_next (it, &item)) {
-      case GST_ITERATOR_OK: {
-        GstPad *peer = gst_gpu_opt_resolve_peer (g_value_get_object (&item));
-        GstElement *next = peer ? gst_pad_get_parent_element (peer) : NULL;
+/* Marks @element seen and folds its class into the walk's; FALSE when it
+ * decouples its downstream into another thread. */
+static gboolean
+live_fold (LiveWalk *walk, GstElement *element)
+{
+  g_hash_table_add (walk->seen, element);
+  if (element_is_decoupler (element, factory_name (element)))
+    return FALSE;
+  walk->best = gst_gpu_opt_priority_combine (
+      walk->best, live_element_class (walk->graph, element, walk->cfg));
+  return TRUE;
+}
 
-        if (next != NULL && !g_hash_table_contains (seen, next)) {
-          const gchar *factory;
-          GstElementFactory *f = gst_element_get_factory (next);
+/* Visits the element behind one src pad and walks on from it. */
+static void
+live_visit_peer (const GValue *item, gpointer user_data)
+{
+  LiveWalk *walk = user_data;
+  GstPad *peer = gst_gpu_opt_resolve_peer (g_value_get_object (item));
+  GstElement *next = peer ? gst_pad_get_parent_element (peer) : NULL;
 
-          g_hash_table_add (seen, next);
-          factory = f ? gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (f))
-                      : G_OBJECT_TYPE_NAME (next);
-          if (!element_is_decoupler (next, factory)) {
-            *best = gst_gpu_opt_priority_combine (
-                *best, live_element_class (graph, next, cfg));
-            live_walk (graph, next, cfg, seen, best, depth + 1);
-          }
-        }
-        gst_clear_object (&next);
-        gst_clear_object (&peer);
-        g_value_reset (&item);
-        break;
-      }
-      case GST_ITERATOR_RESYNC:
-        gst_iterator_resync (it);
-        break;
-      default:
-        done = TRUE;
-        break;
-    }
+  if (next != NULL && !g_hash_table_contains (walk->seen, next)
+      && live_fold (walk, next) && walk->depth < 256) {
+    walk->depth++;
+    gst_gpu_opt_iterate (
+        gst_element_iterate_src_pads (next), live_visit_peer, walk);
+    walk->depth--;
   }
-  g_value_unset (&item);
-  gst_iterator_free (it);
+  gst_clear_object (&next);
+  gst_clear_object (&peer);
 }
 
 GstGpuOptClass
 gst_gpu_opt_graph_live_class (
     GstGpuOptGraph *graph, GstElement *owner, const GstGpuOptConfig *cfg)
 {
-  GHashTable *seen = g_hash_table_new (NULL, NULL);
-  GstElementFactory *f = gst_element_get_factory (owner);
-  const gchar *factory
-      = f ? gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (f))
-          : G_OBJECT_TYPE_NAME (owner);
-  GstGpuOptClass best = GST_GPU_OPT_CLASS_NONE;
+  LiveWalk walk = { graph, cfg, g_hash_table_new (NULL, NULL),
+    GST_GPU_OPT_CLASS_NONE, 0 };
 
-  g_hash_table_add (seen, owner);
-  if (!element_is_decoupler (owner, factory))
-    best = gst_gpu_opt_priority_combine (
-        best, live_element_class (graph, owner, cfg));
-  live_walk (graph, owner, cfg, seen, &best, 0);
-  g_hash_table_unref (seen);
-  return best == GST_GPU_OPT_CLASS_NONE ? GST_GPU_OPT_CLASS_NORMAL : best;
+  live_fold (&walk, owner);
+  gst_gpu_opt_iterate (
+      gst_element_iterate_src_pads (owner), live_visit_peer, &walk);
+  g_hash_table_unref (walk.seen);
+  return walk.best == GST_GPU_OPT_CLASS_NONE ? GST_GPU_OPT_CLASS_NORMAL
+                                             : walk.best;
 }

@@ -19,6 +19,11 @@ GST_DEBUG_CATEGORY_EXTERN (gst_gpu_opt_debug);
 /* Initialises the gpuoptbin debug category (idempotent). */
 void gst_gpu_opt_debug_init (void);
 
+/* Calls @func on every item of @it, from the first item again when the
+ * iterated set changed meanwhile (items are then seen twice), and frees @it. */
+void gst_gpu_opt_iterate (
+    GstIterator *it, GstIteratorForeachFunction func, gpointer user_data);
+
 /* Scheduling classes, lowest first. NONE is for decoupling elements (queue)
  * that take no part in deciding their thread's class. */
 typedef enum {

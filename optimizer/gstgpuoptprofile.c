@@ -110,37 +110,33 @@ entry_free (Entry *e)
   g_free (e);
 }
 
+typedef struct
+{
+  Entry *entry;
+  gboolean sink;
+} ProbeWalk;
+
+static void
+add_probe (const GValue *item, gpointer user_data)
+{
+  ProbeWalk *walk = user_data;
+  GstPad *pad = g_value_get_object (item);
+  gulong id = gst_pad_add_probe (pad,
+      GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+      walk->sink ? sink_probe : src_probe, walk->entry, NULL);
+
+  g_ptr_array_add (walk->entry->pads, gst_object_ref (pad));
+  g_array_append_val (walk->entry->probe_ids, id);
+}
+
 static void
 add_probes (Entry *e, gboolean sink)
 {
-  GstIterator *it = sink ? gst_element_iterate_sink_pads (e->element)
-                         : gst_element_iterate_src_pads (e->element);
-  GValue item = G_VALUE_INIT;
-  gboolean done = FALSE;
+  ProbeWalk walk = { e, sink };
 
-  while (!done) {
-    switch (gst_iterator_next (it, &item)) {
-      case GST_ITERATOR_OK: {
-        GstPad *pad = g_value_get_object (&item);
-        gulong id = gst_pad_add_probe (pad,
-            GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-            sink ? sink_probe : src_probe, e, NULL);
-
-        g_ptr_array_add (e->pads, gst_object_ref (pad));
-        g_array_append_val (e->probe_ids, id);
-        g_value_reset (&item);
-        break;
-      }
-      case GST_ITERATOR_RESYNC:
-        gst_iterator_resync (it);
-        break;
-      default:
-        done = TRUE;
-        break;
-    }
-  }
-  g_value_unset (&item);
-  gst_iterator_free (it);
+  gst_gpu_opt_iterate (sink ? gst_element_iterate_sink_pads (e->element)
+                            : gst_element_iterate_src_pads (e->element),
+      add_probe, &walk);
 }
 
 /* Application thread (READY→PAUSED), before data flows. */
