@@ -380,6 +380,31 @@ def parse_pipeline(text, fig):
                       (m.group(1), m.group(2)), m.group(5))
 
 
+def parse_tracer(text, fig):
+    f = fig.figures
+    f["pairs"] = [{"without": float(a), "with": float(b)} for a, b in
+                  re.findall(r"^pair \d+: without (%s) s CPU, with the tracer "
+                             r"(%s) s CPU" % (NUM, NUM), text, re.M)]
+    m = re.search(r"\(sum ratio (%s)\); median ratio (%s) .*interquartile "
+                  r"spread of the ratios (%s)" % (NUM, NUM, NUM), text)
+    if m:
+        f["spread"] = float(m.group(3))
+        fig.ratio("CPU with the tracer / without, sum of the pairs",
+                  m.group(1), "lower")
+        fig.ratio("CPU with the tracer / without, median pair", m.group(2),
+                  "lower")
+    m = re.search(r"^direct: hooks (%s) ns per push .* one refresh (%s) us "
+                  r"per s = (%s) %% of the pipeline's (%s) ms CPU" %
+                  (NUM, NUM, NUM, NUM), text, re.M)
+    if m:
+        f["direct"] = {"hook_ns": float(m.group(1)),
+                       "refresh_us": float(m.group(2)),
+                       "overhead_percent": float(m.group(3)),
+                       "pipeline_ms_cpu_per_s": float(m.group(4))}
+        fig.ratio("CPU with the tracer / without, direct estimate",
+                  1 + float(m.group(3)) / 100, "lower")
+
+
 PARSERS = {
     "convert": parse_convert,
     "gpubatch": parse_gpubatch,
@@ -390,6 +415,7 @@ PARSERS = {
     "optbin-jitter": parse_jitter,
     "optbin-profiling": parse_profiling,
     "pipeline": parse_pipeline,
+    "tracer": parse_tracer,
 }
 
 
@@ -844,6 +870,26 @@ def plots(run, out):
              "plain loop running the same conversion and model.")
     elif "pipeline" in b:
         lack("pipeline", "pipeline plot: no result rows in the output")
+    f = fig_of("tracer")
+    if f and f.get("pairs"):
+        fig, (ax,) = panels(1, 6.5, 3.2)
+        pairs = f["pairs"]
+        bars(ax, ["pair %d" % i for i in range(len(pairs))],
+             [(k, [x[k] for x in pairs]) for k in ("without", "with")],
+             "A 1 kHz pipeline without and with GST_TRACERS=gpustream",
+             "CPU s")
+        if f.get("direct"):
+            ax.set_xlabel("direct estimate: %+.2f %% (hooks %.0f ns per "
+                          "push, one refresh %.0f us per s)" % (
+                              f["direct"]["overhead_percent"],
+                              f["direct"]["hook_ns"],
+                              f["direct"]["refresh_us"]), fontsize=8)
+        save(fig, "tracer", "tracer.png",
+             "CPU time of the same live 1 kHz pipeline run in pairs without "
+             "and with the gpustream tracer, and the overhead estimated "
+             "from the hooks' and a refresh's own cost.")
+    elif "tracer" in b:
+        lack("tracer", "tracer plot: no pair lines in the output")
     return drawn, missing
 
 
