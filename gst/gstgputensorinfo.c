@@ -410,21 +410,22 @@ gst_gpu_tensors_config_get_size (const GstGpuTensorsConfig *config)
   return total;
 }
 
-/* Splits @str at ',' into at most GST_GPU_TENSORS_LIMIT ranges.  Returns the
- * number of entries, or GST_GPU_TENSORS_LIMIT + 1 when there are more. */
+/* Splits @value, the value of caps field @field, at ',' into at most
+ * GST_GPU_TENSORS_LIMIT ranges, and checks there are @expected of them
+ * unless @expected is 0.  Returns the number of entries, or 0 with @error
+ * set. */
 static guint
-split_entries (const gchar *str, const gchar **starts, const gchar **ends)
+split_entries (const gchar *field, const gchar *value, guint expected,
+    const gchar **starts, const gchar **ends, GError **error)
 {
-  const gchar *p = str;
+  const gchar *p = value;
   guint n = 0;
 
   for (;;) {
     const gchar *sep = strchr (p, ',');
 
-    if (n == GST_GPU_TENSORS_LIMIT) {
-      n = GST_GPU_TENSORS_LIMIT + 1;
-      break;
-    }
+    if (n == GST_GPU_TENSORS_LIMIT)
+      goto too_many;
     starts[n] = p;
     ends[n] = sep ? sep : p + strlen (p);
     n++;
@@ -432,7 +433,20 @@ split_entries (const gchar *str, const gchar **starts, const gchar **ends)
       break;
     p = sep + 1;
   }
+  if (expected != 0 && n != expected)
+    goto wrong_count;
   return n;
+
+  /* ERRORS */
+too_many:
+  g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_COUNT,
+      "%s \"%s\": more than %d entries", field, value, GST_GPU_TENSORS_LIMIT);
+  return 0;
+wrong_count:
+  g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_COUNT,
+      "%s \"%s\" has %u entries but num_tensors is %u", field, value, n,
+      expected);
+  return 0;
 }
 
 static gboolean
@@ -442,18 +456,9 @@ parse_types (GstGpuTensorsConfig *config, const gchar *types, GError **error)
   const gchar *ends[GST_GPU_TENSORS_LIMIT];
   guint n, i;
 
-  n = split_entries (types, starts, ends);
-  if (n > GST_GPU_TENSORS_LIMIT) {
-    g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_COUNT,
-        "types \"%s\": more than %d entries", types, GST_GPU_TENSORS_LIMIT);
+  n = split_entries ("types", types, config->num_tensors, starts, ends, error);
+  if (n == 0)
     return FALSE;
-  }
-  if (n != config->num_tensors) {
-    g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_COUNT,
-        "types \"%s\" has %u entries but num_tensors is %u", types, n,
-        config->num_tensors);
-    return FALSE;
-  }
 
   for (i = 0; i < n; i++) {
     const gchar *s = starts[i], *e = ends[i];
@@ -490,20 +495,11 @@ parse_all_dimensions (GstGpuTensorsConfig *config, const gchar *dims,
   const gchar *ends[GST_GPU_TENSORS_LIMIT];
   guint n, i;
 
-  n = split_entries (dims, starts, ends);
-  if (n > GST_GPU_TENSORS_LIMIT) {
-    g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_COUNT,
-        "dimensions \"%s\": more than %d tensors", dims, GST_GPU_TENSORS_LIMIT);
+  n = split_entries ("dimensions", dims, have_num ? config->num_tensors : 0,
+      starts, ends, error);
+  if (n == 0)
     return FALSE;
-  }
-  if (!have_num) {
-    config->num_tensors = n;
-  } else if (n != config->num_tensors) {
-    g_set_error (error, GST_GPU_TENSOR_ERROR, GST_GPU_TENSOR_ERROR_COUNT,
-        "dimensions \"%s\" has %u entries but num_tensors is %u", dims, n,
-        config->num_tensors);
-    return FALSE;
-  }
+  config->num_tensors = n;
 
   for (i = 0; i < n; i++) {
     if (!parse_dimensions_range (

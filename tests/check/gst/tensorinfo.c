@@ -405,107 +405,31 @@ GST_END_TEST;
 
 /* --- malformed dimensions ------------------------------------------------ */
 
-GST_START_TEST (test_dims_rejects_empty_string)
+/* Dimension strings the parser refuses, and what its message quotes. */
+static const struct
 {
-  assert_dims_rejected ("", "empty");
-}
+  const gchar *dims, *needle;
+} bad_dims[] = {
+  { "", "empty" },
+  { "  ", "empty" },
+  { "3::4", "3::4" },
+  { ":3:4", ":3:4" },
+  { "3:4:", "3:4:" },
+  { "3:a:4", "\"a\"" },
+  { "3:224:224x", "224x" },
+  { "3:-4", "-4" },
+  { "+3:4", "+3" },
+  { "3: 4", " 4" },
+  { "3.5:4", "3.5" },
+  { "1:2:3:4:5:6:7:8:9", "rank" },
+  { "3:0:4", "zero" },
+  { "3:18446744073709551616", "18446744073709551616" },
+  { "4294967296:4294967296", "overflows" },
+};
 
-GST_END_TEST;
-
-GST_START_TEST (test_dims_rejects_blank_string)
+GST_START_TEST (test_dims_rejected)
 {
-  assert_dims_rejected ("  ", "empty");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_dims_rejects_empty_middle_extent)
-{
-  assert_dims_rejected ("3::4", "3::4");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_dims_rejects_leading_separator)
-{
-  assert_dims_rejected (":3:4", ":3:4");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_dims_rejects_trailing_separator)
-{
-  assert_dims_rejected ("3:4:", "3:4:");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_dims_rejects_non_digit)
-{
-  assert_dims_rejected ("3:a:4", "\"a\"");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_dims_rejects_trailing_garbage)
-{
-  assert_dims_rejected ("3:224:224x", "224x");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_dims_rejects_negative)
-{
-  assert_dims_rejected ("3:-4", "-4");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_dims_rejects_plus_sign)
-{
-  assert_dims_rejected ("+3:4", "+3");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_dims_rejects_inner_blank)
-{
-  assert_dims_rejected ("3: 4", " 4");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_dims_rejects_decimal_point)
-{
-  assert_dims_rejected ("3.5:4", "3.5");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_dims_rejects_rank_above_limit)
-{
-  assert_dims_rejected ("1:2:3:4:5:6:7:8:9", "rank");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_dims_rejects_zero_extent)
-{
-  assert_dims_rejected ("3:0:4", "zero");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_dims_rejects_extent_overflowing_64_bits)
-{
-  assert_dims_rejected ("3:18446744073709551616", "18446744073709551616");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_dims_rejects_element_count_overflow)
-{
-  assert_dims_rejected ("4294967296:4294967296", "overflows");
+  assert_dims_rejected (bad_dims[__i__].dims, bad_dims[__i__].needle);
 }
 
 GST_END_TEST;
@@ -525,78 +449,43 @@ GST_END_TEST;
 
 /* --- malformed caps ------------------------------------------------------ */
 
-GST_START_TEST (test_caps_rejects_empty_tensor_entry)
+/* Caps built field by field that are refused: format, num_tensors (or
+ * NO_NUM), dimensions, types (NULL: field absent), the error code, and
+ * what the message quotes. */
+static const struct
 {
-  assert_caps_rejected (make_caps ("static", 2, "3:4,", "uint8,uint8"),
-      GST_GPU_TENSOR_ERROR_DIMENSIONS, "3:4,");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_caps_rejects_byte_size_overflow)
-{
+  const gchar *format;
+  gint num_tensors;
+  const gchar *dims, *types;
+  GstGpuTensorErrorCode code;
+  const gchar *needle;
+} bad_fields[] = {
+  { "static", 2, "3:4,", "uint8,uint8", GST_GPU_TENSOR_ERROR_DIMENSIONS,
+      "3:4," },
   /* 2^62 elements fit in 64 bits, 2^64 bytes do not */
-  assert_caps_rejected (
-      make_caps ("static", 1, "4611686018427387904", "float32"),
-      GST_GPU_TENSOR_ERROR_DIMENSIONS, "4611686018427387904");
-}
+  { "static", 1, "4611686018427387904", "float32",
+      GST_GPU_TENSOR_ERROR_DIMENSIONS, "4611686018427387904" },
+  { "static", 2, "9223372036854775808,9223372036854775808", "uint8,uint8",
+      GST_GPU_TENSOR_ERROR_DIMENSIONS, "total size" },
+  { "static", 2, "3:4,5", "float32,float33", GST_GPU_TENSOR_ERROR_TYPE,
+      "float33" },
+  { "static", 2, "3:4,5", "float32,", GST_GPU_TENSOR_ERROR_TYPE, "entry 2" },
+  { "static", 1, "3:4", NULL, GST_GPU_TENSOR_ERROR_TYPE, "types" },
+  { "static", 1, NULL, "uint8", GST_GPU_TENSOR_ERROR_DIMENSIONS, "dimensions" },
+  { "static", 3, "3:4,5", "uint8,uint8,uint8", GST_GPU_TENSOR_ERROR_COUNT,
+      "num_tensors is 3" },
+  { "static", 1, "3:4", "uint8,uint8", GST_GPU_TENSOR_ERROR_COUNT,
+      "uint8,uint8" },
+  { "static", 0, "3", "uint8", GST_GPU_TENSOR_ERROR_COUNT, "num_tensors 0" },
+  { "flexible", 1, "3", "uint8", GST_GPU_TENSOR_ERROR_FORMAT, "flexible" },
+};
 
-GST_END_TEST;
-
-GST_START_TEST (test_caps_rejects_total_size_overflow)
+GST_START_TEST (test_caps_fields_rejected)
 {
   assert_caps_rejected (
-      make_caps ("static", 2, "9223372036854775808,9223372036854775808",
-          "uint8,uint8"),
-      GST_GPU_TENSOR_ERROR_DIMENSIONS, "total size");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_caps_rejects_unknown_type)
-{
-  assert_caps_rejected (make_caps ("static", 2, "3:4,5", "float32,float33"),
-      GST_GPU_TENSOR_ERROR_TYPE, "float33");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_caps_rejects_empty_type_entry)
-{
-  assert_caps_rejected (make_caps ("static", 2, "3:4,5", "float32,"),
-      GST_GPU_TENSOR_ERROR_TYPE, "entry 2");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_caps_rejects_missing_types)
-{
-  assert_caps_rejected (
-      make_caps ("static", 1, "3:4", NULL), GST_GPU_TENSOR_ERROR_TYPE, "types");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_caps_rejects_missing_dimensions)
-{
-  assert_caps_rejected (make_caps ("static", 1, NULL, "uint8"),
-      GST_GPU_TENSOR_ERROR_DIMENSIONS, "dimensions");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_caps_rejects_num_tensors_above_dimensions)
-{
-  assert_caps_rejected (make_caps ("static", 3, "3:4,5", "uint8,uint8,uint8"),
-      GST_GPU_TENSOR_ERROR_COUNT, "num_tensors is 3");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_caps_rejects_num_tensors_below_types)
-{
-  assert_caps_rejected (make_caps ("static", 1, "3:4", "uint8,uint8"),
-      GST_GPU_TENSOR_ERROR_COUNT, "uint8,uint8");
+      make_caps (bad_fields[__i__].format, bad_fields[__i__].num_tensors,
+          bad_fields[__i__].dims, bad_fields[__i__].types),
+      bad_fields[__i__].code, bad_fields[__i__].needle);
 }
 
 GST_END_TEST;
@@ -622,52 +511,33 @@ GST_START_TEST (test_caps_rejects_num_tensors_above_limit)
 
 GST_END_TEST;
 
-GST_START_TEST (test_caps_rejects_zero_num_tensors)
+/* Caps strings that are refused, the error code and what the message
+ * quotes. */
+static const struct
 {
-  assert_caps_rejected (make_caps ("static", 0, "3", "uint8"),
-      GST_GPU_TENSOR_ERROR_COUNT, "num_tensors 0");
-}
+  const gchar *caps;
+  GstGpuTensorErrorCode code;
+  const gchar *needle;
+} bad_caps[] = {
+  { "other/tensors, format=static, "
+    "num_tensors=[1,4], dimensions=3:4, types=uint8",
+      GST_GPU_TENSOR_ERROR_CAPS, "not fixed" },
+  { "other/tensors, "
+    "format={static,flexible}, num_tensors=1, dimensions=3:4, types=uint8",
+      GST_GPU_TENSOR_ERROR_CAPS, "not fixed" },
+  { "other/tensors, format=static, "
+    "num_tensors=1, dimensions=3:4, types=uint8; other/tensors, "
+    "format=static, num_tensors=1, dimensions=5, types=uint8",
+      GST_GPU_TENSOR_ERROR_CAPS, "not fixed" },
+  { "video/x-raw, format=RGB, width=4, "
+    "height=4, framerate=30/1",
+      GST_GPU_TENSOR_ERROR_CAPS, "video/x-raw" },
+};
 
-GST_END_TEST;
-
-GST_START_TEST (test_caps_rejects_flexible_format)
+GST_START_TEST (test_caps_string_rejected)
 {
-  assert_caps_rejected (make_caps ("flexible", 1, "3", "uint8"),
-      GST_GPU_TENSOR_ERROR_FORMAT, "flexible");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_caps_rejects_unfixed_num_tensors)
-{
-  GstCaps *caps
-      = gst_caps_from_string ("other/tensors, format=static, "
-                              "num_tensors=[1,4], dimensions=3:4, types=uint8");
-
-  assert_caps_rejected (caps, GST_GPU_TENSOR_ERROR_CAPS, "not fixed");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_caps_rejects_format_list)
-{
-  GstCaps *caps = gst_caps_from_string (
-      "other/tensors, "
-      "format={static,flexible}, num_tensors=1, dimensions=3:4, types=uint8");
-
-  assert_caps_rejected (caps, GST_GPU_TENSOR_ERROR_CAPS, "not fixed");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_caps_rejects_two_structures)
-{
-  GstCaps *caps = gst_caps_from_string (
-      "other/tensors, format=static, "
-      "num_tensors=1, dimensions=3:4, types=uint8; other/tensors, "
-      "format=static, num_tensors=1, dimensions=5, types=uint8");
-
-  assert_caps_rejected (caps, GST_GPU_TENSOR_ERROR_CAPS, "not fixed");
+  assert_caps_rejected (gst_caps_from_string (bad_caps[__i__].caps),
+      bad_caps[__i__].code, bad_caps[__i__].needle);
 }
 
 GST_END_TEST;
@@ -675,16 +545,6 @@ GST_END_TEST;
 GST_START_TEST (test_caps_rejects_any)
 {
   assert_caps_rejected (gst_caps_new_any (), GST_GPU_TENSOR_ERROR_CAPS, "ANY");
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_caps_rejects_other_media_type)
-{
-  GstCaps *caps = gst_caps_from_string ("video/x-raw, format=RGB, width=4, "
-                                        "height=4, framerate=30/1");
-
-  assert_caps_rejected (caps, GST_GPU_TENSOR_ERROR_CAPS, "video/x-raw");
 }
 
 GST_END_TEST;
@@ -738,40 +598,15 @@ tensorinfo_suite (void)
   tcase_add_test (tc, test_config_is_equal_framerate);
   tcase_add_test (tc, test_sizes_reject_overflow);
 
-  tcase_add_test (tc, test_dims_rejects_empty_string);
-  tcase_add_test (tc, test_dims_rejects_blank_string);
-  tcase_add_test (tc, test_dims_rejects_empty_middle_extent);
-  tcase_add_test (tc, test_dims_rejects_leading_separator);
-  tcase_add_test (tc, test_dims_rejects_trailing_separator);
-  tcase_add_test (tc, test_dims_rejects_non_digit);
-  tcase_add_test (tc, test_dims_rejects_trailing_garbage);
-  tcase_add_test (tc, test_dims_rejects_negative);
-  tcase_add_test (tc, test_dims_rejects_plus_sign);
-  tcase_add_test (tc, test_dims_rejects_inner_blank);
-  tcase_add_test (tc, test_dims_rejects_decimal_point);
-  tcase_add_test (tc, test_dims_rejects_rank_above_limit);
-  tcase_add_test (tc, test_dims_rejects_zero_extent);
-  tcase_add_test (tc, test_dims_rejects_extent_overflowing_64_bits);
-  tcase_add_test (tc, test_dims_rejects_element_count_overflow);
+  tcase_add_loop_test (tc, test_dims_rejected, 0, G_N_ELEMENTS (bad_dims));
   tcase_add_test (tc, test_dims_rejects_null);
 
-  tcase_add_test (tc, test_caps_rejects_empty_tensor_entry);
-  tcase_add_test (tc, test_caps_rejects_byte_size_overflow);
-  tcase_add_test (tc, test_caps_rejects_total_size_overflow);
-  tcase_add_test (tc, test_caps_rejects_unknown_type);
-  tcase_add_test (tc, test_caps_rejects_empty_type_entry);
-  tcase_add_test (tc, test_caps_rejects_missing_types);
-  tcase_add_test (tc, test_caps_rejects_missing_dimensions);
-  tcase_add_test (tc, test_caps_rejects_num_tensors_above_dimensions);
-  tcase_add_test (tc, test_caps_rejects_num_tensors_below_types);
+  tcase_add_loop_test (
+      tc, test_caps_fields_rejected, 0, G_N_ELEMENTS (bad_fields));
   tcase_add_test (tc, test_caps_rejects_num_tensors_above_limit);
-  tcase_add_test (tc, test_caps_rejects_zero_num_tensors);
-  tcase_add_test (tc, test_caps_rejects_flexible_format);
-  tcase_add_test (tc, test_caps_rejects_unfixed_num_tensors);
-  tcase_add_test (tc, test_caps_rejects_format_list);
-  tcase_add_test (tc, test_caps_rejects_two_structures);
+  tcase_add_loop_test (
+      tc, test_caps_string_rejected, 0, G_N_ELEMENTS (bad_caps));
   tcase_add_test (tc, test_caps_rejects_any);
-  tcase_add_test (tc, test_caps_rejects_other_media_type);
   tcase_add_test (tc, test_structure_rejects_dimensions_of_wrong_type);
   tcase_add_test (tc, test_caps_rejects_negative_framerate);
 
