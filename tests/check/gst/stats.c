@@ -116,6 +116,16 @@ GST_START_TEST (test_histogram_random_narrow_range)
 
 GST_END_TEST;
 
+/* Relative error of the histogram's @q percentile against @expected (ns). */
+static gdouble
+percentile_error (
+    GstGpuLatencyHistogram *hist, gdouble q, GstClockTime expected)
+{
+  gdouble got = (gdouble)gst_gpu_latency_histogram_percentile (hist, q);
+
+  return fabs (got / (gdouble)expected - 1.0);
+}
+
 GST_START_TEST (test_histogram_bimodal)
 {
   GstGpuLatencyHistogram hist;
@@ -128,18 +138,12 @@ GST_START_TEST (test_histogram_bimodal)
   for (i = 0; i < 2; i++)
     gst_gpu_latency_histogram_record (&hist, 40 * GST_MSECOND);
 
-  fail_unless (fabs ((gdouble)gst_gpu_latency_histogram_percentile (&hist, 0.5)
-                         / (100 * GST_USECOND)
-                     - 1.0)
-               <= HIST_REL_ERROR);
-  fail_unless (fabs ((gdouble)gst_gpu_latency_histogram_percentile (&hist, 0.99)
-                         / (40 * GST_MSECOND)
-                     - 1.0)
-               <= HIST_REL_ERROR);
-  fail_unless (fabs ((gdouble)gst_gpu_latency_histogram_percentile (&hist, 0.98)
-                         / (100 * GST_USECOND)
-                     - 1.0)
-               <= HIST_REL_ERROR);
+  fail_unless (
+      percentile_error (&hist, 0.5, 100 * GST_USECOND) <= HIST_REL_ERROR);
+  fail_unless (
+      percentile_error (&hist, 0.99, 40 * GST_MSECOND) <= HIST_REL_ERROR);
+  fail_unless (
+      percentile_error (&hist, 0.98, 100 * GST_USECOND) <= HIST_REL_ERROR);
 }
 
 GST_END_TEST;
@@ -197,6 +201,19 @@ feed (GstGpuThroughputMeter *meter, guint from_s, guint to_s, guint rate)
         meter, T0 + step * 100 * GST_MSECOND + 50 * GST_MSECOND, rate / 10);
 }
 
+/* A meter over @window_s seconds whose first record, of nothing, is at T0. */
+static void
+meter_start (GstGpuThroughputMeter *meter, guint window_s)
+{
+  gst_gpu_throughput_meter_reset (meter, window_s);
+  gst_gpu_throughput_meter_record (meter, T0, 0);
+}
+
+/* The meter's rate (items/s) @at after T0 is @expected. */
+#define assert_rate_at(meter, at, expected)                                    \
+  fail_unless_equals_float (                                                   \
+      gst_gpu_throughput_meter_current (meter, T0 + (at)), expected)
+
 GST_START_TEST (test_throughput_empty)
 {
   GstGpuThroughputMeter meter;
@@ -212,16 +229,12 @@ GST_START_TEST (test_throughput_window_filling)
 {
   GstGpuThroughputMeter meter;
 
-  gst_gpu_throughput_meter_reset (&meter, 10);
-  gst_gpu_throughput_meter_record (&meter, T0, 0);
+  meter_start (&meter, 10);
   feed (&meter, 0, 3, 1000);
   /* 3000 items over the 3 s since the first record */
-  fail_unless_equals_float (
-      gst_gpu_throughput_meter_current (&meter, T0 + 3 * GST_SECOND), 1000.0);
+  assert_rate_at (&meter, 3 * GST_SECOND, 1000.0);
   /* half a second later nothing more arrived */
-  fail_unless_equals_float (
-      gst_gpu_throughput_meter_current (&meter, T0 + 3500 * GST_MSECOND),
-      3000.0 / 3.5);
+  assert_rate_at (&meter, 3500 * GST_MSECOND, 3000.0 / 3.5);
 }
 
 GST_END_TEST;
@@ -230,19 +243,15 @@ GST_START_TEST (test_throughput_window_slides)
 {
   GstGpuThroughputMeter meter;
 
-  gst_gpu_throughput_meter_reset (&meter, 10);
-  gst_gpu_throughput_meter_record (&meter, T0, 0);
+  meter_start (&meter, 10);
   feed (&meter, 0, 10, 100);
   feed (&meter, 10, 15, 300);
 
   /* window = buckets 6..15 from T0+6 s: 4 s at 100 and 5 s at 300 */
-  fail_unless_equals_float (
-      gst_gpu_throughput_meter_current (&meter, T0 + 15 * GST_SECOND),
-      (4 * 100.0 + 5 * 300.0) / 9.0);
+  assert_rate_at (&meter, 15 * GST_SECOND, (4 * 100.0 + 5 * 300.0) / 9.0);
   feed (&meter, 15, 20, 300);
   /* at 20 s the slow part has left the window entirely */
-  fail_unless_equals_float (
-      gst_gpu_throughput_meter_current (&meter, T0 + 20 * GST_SECOND), 300.0);
+  assert_rate_at (&meter, 20 * GST_SECOND, 300.0);
 }
 
 GST_END_TEST;
@@ -252,12 +261,10 @@ GST_START_TEST (test_throughput_window_length)
   GstGpuThroughputMeter meter;
 
   /* a 2 s window forgets faster than the default one */
-  gst_gpu_throughput_meter_reset (&meter, 2);
-  gst_gpu_throughput_meter_record (&meter, T0, 0);
+  meter_start (&meter, 2);
   feed (&meter, 0, 5, 100);
   feed (&meter, 5, 8, 500);
-  fail_unless_equals_float (
-      gst_gpu_throughput_meter_current (&meter, T0 + 8 * GST_SECOND), 500.0);
+  assert_rate_at (&meter, 8 * GST_SECOND, 500.0);
 
   gst_gpu_throughput_meter_reset (&meter, 0);
   fail_unless_equals_int (meter.n_buckets, 10);
@@ -271,15 +278,12 @@ GST_START_TEST (test_throughput_idle_drops_to_zero)
 {
   GstGpuThroughputMeter meter;
 
-  gst_gpu_throughput_meter_reset (&meter, 10);
-  gst_gpu_throughput_meter_record (&meter, T0, 0);
+  meter_start (&meter, 10);
   feed (&meter, 0, 5, 200);
-  fail_unless_equals_float (
-      gst_gpu_throughput_meter_current (&meter, T0 + 60 * GST_SECOND), 0.0);
+  assert_rate_at (&meter, 60 * GST_SECOND, 0.0);
   /* records after a long gap count again */
   feed (&meter, 100, 110, 50);
-  fail_unless_equals_float (
-      gst_gpu_throughput_meter_current (&meter, T0 + 110 * GST_SECOND), 50.0);
+  assert_rate_at (&meter, 110 * GST_SECOND, 50.0);
   /* the peak survives the gap */
   fail_unless_equals_float (gst_gpu_throughput_meter_peak (&meter), 200.0);
 }
@@ -290,8 +294,7 @@ GST_START_TEST (test_throughput_peak)
 {
   GstGpuThroughputMeter meter;
 
-  gst_gpu_throughput_meter_reset (&meter, 10);
-  gst_gpu_throughput_meter_record (&meter, T0, 0);
+  meter_start (&meter, 10);
   feed (&meter, 0, 3, 100);
   /* a burst in bucket 3 */
   gst_gpu_throughput_meter_record (&meter, T0 + 3500 * GST_MSECOND, 5000);
@@ -300,8 +303,7 @@ GST_START_TEST (test_throughput_peak)
   feed (&meter, 4, 30, 100);
   fail_unless_equals_float (gst_gpu_throughput_meter_peak (&meter), 5000.0);
   /* the burst has left the window but stays the peak */
-  fail_unless_equals_float (
-      gst_gpu_throughput_meter_current (&meter, T0 + 30 * GST_SECOND), 100.0);
+  assert_rate_at (&meter, 30 * GST_SECOND, 100.0);
   fail_unless_equals_float (gst_gpu_throughput_meter_peak (&meter), 5000.0);
 }
 
@@ -311,16 +313,13 @@ GST_START_TEST (test_throughput_ignores_records_older_than_window)
 {
   GstGpuThroughputMeter meter;
 
-  gst_gpu_throughput_meter_reset (&meter, 10);
-  gst_gpu_throughput_meter_record (&meter, T0, 0);
+  meter_start (&meter, 10);
   feed (&meter, 0, 20, 100);
   gst_gpu_throughput_meter_record (&meter, T0 + 2 * GST_SECOND, 1000000);
-  fail_unless_equals_float (
-      gst_gpu_throughput_meter_current (&meter, T0 + 20 * GST_SECOND), 100.0);
+  assert_rate_at (&meter, 20 * GST_SECOND, 100.0);
   /* a late record still inside the window counts */
   gst_gpu_throughput_meter_record (&meter, T0 + 15 * GST_SECOND, 900);
-  fail_unless_equals_float (
-      gst_gpu_throughput_meter_current (&meter, T0 + 20 * GST_SECOND), 200.0);
+  assert_rate_at (&meter, 20 * GST_SECOND, 200.0);
 }
 
 GST_END_TEST;
@@ -329,13 +328,10 @@ GST_START_TEST (test_throughput_reader_behind_writer)
 {
   GstGpuThroughputMeter meter;
 
-  gst_gpu_throughput_meter_reset (&meter, 10);
-  gst_gpu_throughput_meter_record (&meter, T0, 0);
+  meter_start (&meter, 10);
   feed (&meter, 0, 5, 100);
   /* @now older than the newest bucket (4): the window ends at 4 s */
-  fail_unless_equals_float (
-      gst_gpu_throughput_meter_current (&meter, T0 + 2 * GST_SECOND),
-      500.0 / 4.0);
+  assert_rate_at (&meter, 2 * GST_SECOND, 500.0 / 4.0);
 }
 
 GST_END_TEST;
@@ -366,8 +362,7 @@ GST_START_TEST (test_structure_fields)
   gst_gpu_latency_histogram_reset (&hist);
   for (i = 0; i < 100; i++)
     gst_gpu_latency_histogram_record (&hist, (i + 1) * 100 * GST_USECOND);
-  gst_gpu_throughput_meter_reset (&meter, 10);
-  gst_gpu_throughput_meter_record (&meter, T0, 0);
+  meter_start (&meter, 10);
   feed (&meter, 0, 4, 250);
 
   gst_gpu_stats_set_latency (s, &hist);

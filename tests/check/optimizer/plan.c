@@ -21,6 +21,13 @@ config_default (GstGpuOptConfig *cfg)
   cfg->fusion_whitelist = g_strdupv ((gchar **)whitelist);
 }
 
+static void
+set_whitelist (GstGpuOptConfig *cfg, const gchar **wl)
+{
+  g_strfreev (cfg->fusion_whitelist);
+  cfg->fusion_whitelist = g_strdupv ((gchar **)wl);
+}
+
 static GstElement *
 parse (const gchar *description)
 {
@@ -36,6 +43,15 @@ static GstGpuOptPlan *
 plan_for (GstElement *pipeline, GstGpuOptConfig *cfg, GHashTable *profile)
 {
   return gst_gpu_opt_plan_compute (GST_BIN (pipeline), cfg, profile, 1);
+}
+
+/* Frees what a test planned with. */
+static void
+teardown (GstGpuOptPlan *plan, GstGpuOptConfig *cfg, GstElement *pipeline)
+{
+  gst_gpu_opt_plan_free (plan);
+  gst_gpu_opt_config_clear (cfg);
+  gst_object_unref (pipeline);
 }
 
 static GstGpuOptDomain *
@@ -99,9 +115,7 @@ GST_START_TEST (test_audio_capture_gets_realtime)
   d = domain_of (plan, p, "q");
   fail_unless_equals_int (d->cls, GST_GPU_OPT_CLASS_REALTIME);
   fail_unless (domain_has (d, "out"));
-  gst_gpu_opt_plan_free (plan);
-  gst_gpu_opt_config_clear (&cfg);
-  gst_object_unref (p);
+  teardown (plan, &cfg, p);
 }
 
 GST_END_TEST;
@@ -124,9 +138,7 @@ GST_START_TEST (test_video_and_generic_classes)
       domain_of (plan, p, "data")->cls, GST_GPU_OPT_CLASS_NORMAL);
   fail_unless_equals_int (
       domain_of (plan, p, "bg")->cls, GST_GPU_OPT_CLASS_LOW);
-  gst_gpu_opt_plan_free (plan);
-  gst_gpu_opt_config_clear (&cfg);
-  gst_object_unref (p);
+  teardown (plan, &cfg, p);
 }
 
 GST_END_TEST;
@@ -154,9 +166,7 @@ GST_START_TEST (test_background_inside_sub_bin)
   plan = plan_for (p, &cfg, NULL);
   fail_unless_equals_int (
       domain_of (plan, p, "bg")->cls, GST_GPU_OPT_CLASS_NORMAL);
-  gst_gpu_opt_plan_free (plan);
-  gst_gpu_opt_config_clear (&cfg);
-  gst_object_unref (p);
+  teardown (plan, &cfg, p);
 }
 
 GST_END_TEST;
@@ -208,9 +218,7 @@ GST_START_TEST (test_camera_resize_display_fuses_first_queue)
   gst_object_unref (q1);
   gst_object_unref (cam);
   gst_object_unref (resize);
-  gst_gpu_opt_plan_free (plan);
-  gst_gpu_opt_config_clear (&cfg);
-  gst_object_unref (p);
+  teardown (plan, &cfg, p);
 }
 
 GST_END_TEST;
@@ -228,9 +236,7 @@ GST_START_TEST (test_fan_out_prevents_fusion)
   fail_unless_equals_int (plan->fusions->len, 0);
   fail_unless_equals_string (queue_plan (plan, "qa")->action, "resized");
   fail_unless_equals_string (queue_plan (plan, "qb")->action, "resized");
-  gst_gpu_opt_plan_free (plan);
-  gst_gpu_opt_config_clear (&cfg);
-  gst_object_unref (p);
+  teardown (plan, &cfg, p);
 }
 
 GST_END_TEST;
@@ -244,13 +250,10 @@ GST_START_TEST (test_fan_in_prevents_fusion)
   const gchar *wl[] = { "funnel", NULL };
 
   config_default (&cfg);
-  g_strfreev (cfg.fusion_whitelist);
-  cfg.fusion_whitelist = g_strdupv ((gchar **)wl);
+  set_whitelist (&cfg, wl);
   plan = plan_for (p, &cfg, NULL);
   fail_unless_equals_int (plan->fusions->len, 0);
-  gst_gpu_opt_plan_free (plan);
-  gst_gpu_opt_config_clear (&cfg);
-  gst_object_unref (p);
+  teardown (plan, &cfg, p);
 }
 
 GST_END_TEST;
@@ -323,9 +326,7 @@ GST_START_TEST (test_buffer_sizes_follow_table)
   gst_gpu_opt_plan_restore_queue_sizes (plan);
   fail_if (gst_gpu_opt_queue_has_user_limits (rr, NULL));
   gst_object_unref (rr);
-  gst_gpu_opt_plan_free (plan);
-  gst_gpu_opt_config_clear (&cfg);
-  gst_object_unref (p);
+  teardown (plan, &cfg, p);
 }
 
 GST_END_TEST;
@@ -363,9 +364,7 @@ GST_START_TEST (test_nested_bins)
   fail_unless (q1 != NULL);
   gst_object_unref (q1);
   gst_object_unref (inner);
-  gst_gpu_opt_plan_free (plan);
-  gst_gpu_opt_config_clear (&cfg);
-  gst_object_unref (p);
+  teardown (plan, &cfg, p);
 }
 
 GST_END_TEST;
@@ -393,9 +392,7 @@ GST_START_TEST (test_user_set_queue_left_alone)
   g_object_get (q, "max-size-buffers", &buffers, NULL);
   fail_unless_equals_int (buffers, 7);
   gst_object_unref (q);
-  gst_gpu_opt_plan_free (plan);
-  gst_gpu_opt_config_clear (&cfg);
-  gst_object_unref (p);
+  teardown (plan, &cfg, p);
 }
 
 GST_END_TEST;
@@ -414,14 +411,11 @@ GST_START_TEST (test_whitelist_override)
   fail_unless_equals_string (queue_plan (plan, "qi")->action, "removed");
   gst_gpu_opt_plan_free (plan);
 
-  g_strfreev (cfg.fusion_whitelist);
-  cfg.fusion_whitelist = g_strdupv ((gchar **)wl);
+  set_whitelist (&cfg, wl);
   plan = plan_for (p, &cfg, NULL);
   fail_unless_equals_string (queue_plan (plan, "qv")->action, "removed");
   fail_unless_equals_string (queue_plan (plan, "qi")->action, "resized");
-  gst_gpu_opt_plan_free (plan);
-  gst_gpu_opt_config_clear (&cfg);
-  gst_object_unref (p);
+  teardown (plan, &cfg, p);
 }
 
 GST_END_TEST;
@@ -451,9 +445,7 @@ GST_START_TEST (test_force_dedicated_override)
   g_clear_pointer (&cfg.force_dedicated, g_strfreev);
   plan = plan_for (p, &cfg, NULL);
   fail_unless_equals_int (plan->fusions->len, 1);
-  gst_gpu_opt_plan_free (plan);
-  gst_gpu_opt_config_clear (&cfg);
-  gst_object_unref (p);
+  teardown (plan, &cfg, p);
 }
 
 GST_END_TEST;
@@ -528,9 +520,7 @@ GST_START_TEST (test_plan_structure_lists_threads_queues_groups)
   fail_unless (
       gst_value_array_get_size (gst_structure_get_value (s, "decisions")) > 0);
   gst_structure_free (s);
-  gst_gpu_opt_plan_free (plan);
-  gst_gpu_opt_config_clear (&cfg);
-  gst_object_unref (p);
+  teardown (plan, &cfg, p);
 }
 
 GST_END_TEST;

@@ -73,12 +73,29 @@ fixture_acquire (Fixture *f, const gchar *name, GstGpuDeviceKind kind)
   fail_unless (f->device != NULL, "%s", error ? error->message : "?");
 }
 
+/* Releases @f, the last thing a test holds, and checks the driver holds
+ * nothing the test created. */
 static void
 fixture_release (Fixture *f)
 {
   gst_clear_object (&f->device);
   gst_gpu_device_handle_clear (&f->handle);
   gst_clear_object (&f->element);
+  assert_driver_clean ();
+}
+
+/* A memory of @size bytes from @f's device allocator. */
+static GstMemory *
+fixture_alloc (Fixture *f, gsize size)
+{
+  GstAllocator *allocator = gst_gpu_device_get_allocator (f->device);
+  GstAllocationParams params;
+  GstMemory *mem;
+
+  gst_gpu_device_get_allocation_params (f->device, &params);
+  mem = gst_allocator_alloc (allocator, size, &params);
+  gst_object_unref (allocator);
+  return mem;
 }
 
 GST_START_TEST (test_mock_auto_picks_cuda_and_names_it)
@@ -104,7 +121,6 @@ GST_START_TEST (test_mock_auto_picks_cuda_and_names_it)
   fail_unless_equals_int (mock_counter ("contexts"), 1);
 
   fixture_release (&f);
-  assert_driver_clean ();
 }
 
 GST_END_TEST;
@@ -141,7 +157,6 @@ GST_START_TEST (test_mock_context_shared_through_gstcontext)
   gst_gpu_device_handle_clear (&other_handle);
   gst_object_unref (other);
   fixture_release (&a);
-  assert_driver_clean ();
 }
 
 GST_END_TEST;
@@ -168,7 +183,6 @@ GST_START_TEST (test_mock_cpu_handle_ignores_cuda_context)
   gst_gpu_device_handle_clear (&cpu_handle);
   gst_object_unref (other);
   fixture_release (&a);
-  assert_driver_clean ();
 }
 
 GST_END_TEST;
@@ -217,7 +231,6 @@ GST_START_TEST (test_mock_memory_info_from_driver)
   fail_unless_equals_uint64 (total_bytes, 4ULL << 30);
 
   fixture_release (&f);
-  assert_driver_clean ();
 }
 
 GST_END_TEST;
@@ -280,7 +293,6 @@ GST_START_TEST (test_mock_allocator_staging_round_trip)
   gst_memory_unref (mem);
   gst_object_unref (allocator);
   fixture_release (&f);
-  assert_driver_clean ();
 }
 
 GST_END_TEST;
@@ -288,16 +300,12 @@ GST_END_TEST;
 GST_START_TEST (test_mock_copy_within_device_memory)
 {
   Fixture f;
-  GstAllocator *allocator;
-  GstAllocationParams params;
   GstMemory *mem;
   GstMapInfo info;
   gsize i;
 
   fixture_acquire (&f, "copy-element", GST_GPU_DEVICE_KIND_CUDA);
-  allocator = gst_gpu_device_get_allocator (f.device);
-  gst_gpu_device_get_allocation_params (f.device, &params);
-  mem = gst_allocator_alloc (allocator, 512, &params);
+  mem = fixture_alloc (&f, 512);
   fail_unless (
       gst_memory_map (mem, &info, GST_MAP_READWRITE | GST_MAP_GPU_DEVICE));
   for (i = 0; i < 256; i++)
@@ -311,9 +319,7 @@ GST_START_TEST (test_mock_copy_within_device_memory)
   gst_memory_unmap (mem, &info);
 
   gst_memory_unref (mem);
-  gst_object_unref (allocator);
   fixture_release (&f);
-  assert_driver_clean ();
 }
 
 GST_END_TEST;
@@ -373,7 +379,6 @@ GST_START_TEST (test_mock_buffer_region_shares_device_memory)
   gst_buffer_unref (buffer);
   gst_object_unref (allocator);
   fixture_release (&f);
-  assert_driver_clean ();
 }
 
 GST_END_TEST;
@@ -415,7 +420,6 @@ GST_START_TEST (test_mock_pool_holds_tensor_memory)
   fail_unless (gst_buffer_pool_set_active (pool, FALSE));
   gst_object_unref (pool);
   fixture_release (&f);
-  assert_driver_clean ();
 }
 
 GST_END_TEST;
@@ -444,7 +448,6 @@ GST_START_TEST (test_mock_kernel_loaded_once_and_cached)
   fail_unless_equals_int (mock_counter ("modules"), 1);
 
   fixture_release (&f);
-  assert_driver_clean ();
 }
 
 GST_END_TEST;

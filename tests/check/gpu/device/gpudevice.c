@@ -431,6 +431,7 @@ GST_END_TEST;
 typedef struct
 {
   GstBufferPool *pool;
+  GThread *thread;
   GMutex lock;
   GCond cond;
   gboolean started;
@@ -479,18 +480,25 @@ acquirer_wait (Acquirer *a, gboolean *flag, gint64 timeout_us)
   return ret;
 }
 
+/* Starts a thread acquiring a buffer from @pool and waits until it has
+ * started. */
 static void
-acquirer_init (Acquirer *a, GstBufferPool *pool)
+acquirer_start (Acquirer *a, GstBufferPool *pool)
 {
   memset (a, 0, sizeof (*a));
   a->pool = pool;
   g_mutex_init (&a->lock);
   g_cond_init (&a->cond);
+  a->thread = g_thread_new ("acquirer", acquire_thread, a);
+  fail_unless (acquirer_wait (a, &a->started, 30 * G_USEC_PER_SEC));
 }
 
+/* Waits until the acquire returned and the thread has ended. */
 static void
-acquirer_clear (Acquirer *a)
+acquirer_join (Acquirer *a)
 {
+  fail_unless (acquirer_wait (a, &a->done, 30 * G_USEC_PER_SEC));
+  g_thread_join (a->thread);
   g_mutex_clear (&a->lock);
   g_cond_clear (&a->cond);
 }
@@ -506,7 +514,6 @@ GST_START_TEST (test_pool_blocks_until_a_buffer_is_released)
   GstBuffer *extra = NULL;
   GstMapInfo info;
   Acquirer a;
-  GThread *thread;
 
   fail_unless (pool != NULL);
   /* Returned configured but inactive: the element activates it. */
@@ -528,22 +535,18 @@ GST_START_TEST (test_pool_blocks_until_a_buffer_is_released)
       gst_buffer_pool_acquire_buffer (pool, &extra, &dontwait), GST_FLOW_EOS);
   fail_unless (extra == NULL);
 
-  acquirer_init (&a, pool);
-  thread = g_thread_new ("acquirer", acquire_thread, &a);
-  fail_unless (acquirer_wait (&a, &a.started, 30 * G_USEC_PER_SEC));
+  acquirer_start (&a, pool);
   /* Still blocked while both buffers are held. */
   fail_if (acquirer_wait (&a, &a.done, 200 * 1000));
 
   /* Releasing one wakes it up with that very buffer. */
   gst_buffer_unref (held[1]);
-  fail_unless (acquirer_wait (&a, &a.done, 30 * G_USEC_PER_SEC));
-  g_thread_join (thread);
+  acquirer_join (&a);
   fail_unless_equals_int (a.ret, GST_FLOW_OK);
   fail_unless (a.buffer == held[1]);
 
   gst_buffer_unref (a.buffer);
   gst_buffer_unref (held[0]);
-  acquirer_clear (&a);
   fail_unless (gst_buffer_pool_set_active (pool, FALSE));
   gst_object_unref (pool);
   gst_object_unref (device);
@@ -557,25 +560,20 @@ GST_START_TEST (test_pool_flushing_unblocks_waiter)
   GstBufferPool *pool = gst_gpu_device_create_pool (device, 256, 1);
   GstBuffer *held = NULL;
   Acquirer a;
-  GThread *thread;
 
   fail_unless (gst_buffer_pool_set_active (pool, TRUE));
   fail_unless_equals_int (
       gst_buffer_pool_acquire_buffer (pool, &held, NULL), GST_FLOW_OK);
 
-  acquirer_init (&a, pool);
-  thread = g_thread_new ("acquirer", acquire_thread, &a);
-  fail_unless (acquirer_wait (&a, &a.started, 30 * G_USEC_PER_SEC));
+  acquirer_start (&a, pool);
 
   /* What an element does on FLUSH_START or when stopping. */
   gst_buffer_pool_set_flushing (pool, TRUE);
-  fail_unless (acquirer_wait (&a, &a.done, 30 * G_USEC_PER_SEC));
-  g_thread_join (thread);
+  acquirer_join (&a);
   fail_unless_equals_int (a.ret, GST_FLOW_FLUSHING);
   fail_unless (a.buffer == NULL);
 
   gst_buffer_unref (held);
-  acquirer_clear (&a);
   gst_buffer_pool_set_flushing (pool, FALSE);
   fail_unless (gst_buffer_pool_set_active (pool, FALSE));
   gst_object_unref (pool);

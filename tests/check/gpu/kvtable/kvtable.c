@@ -266,27 +266,44 @@ GST_END_TEST;
 
 /* --- eviction order, ttl, failures --------------------------------------- */
 
+/* Reads ids 0 .. @n - 1 but @skip, each @times in a row, in id order. */
+static void
+touch_all_but (GstGpuKvTable *table, guint n, guint skip, guint times)
+{
+  guint i, t;
+
+  for (i = 0; i < n; i++) {
+    for (t = 0; t < times && i != skip; t++)
+      touch_id (table, i);
+  }
+}
+
+/* Of ids 0 .. @n - 1, @victim alone is gone. */
+static void
+check_only_evicted (GstGpuKvTable *table, guint n, guint victim)
+{
+  guint i;
+
+  fail_if (has_id (table, victim), "id %u not evicted", victim);
+  for (i = 0; i < n; i++) {
+    if (i != victim)
+      fail_unless (has_id (table, i), "id %u evicted instead of %u", i, victim);
+  }
+}
+
 GST_START_TEST (test_lru_evicts_least_recently_used)
 {
   /* 16 entries: a single bucket, so the victim is fully determined */
   GstGpuKvTable *table = make_table (16, 8, GST_GPU_KV_EVICTION_LRU);
   GstGpuKvStats stats;
-  guint i;
 
   fail_unless_equals_uint64 (gst_gpu_kv_table_get_capacity (table), 16);
   insert_ids (table, 0, 16);
   /* refresh all but id 5, oldest first: 5 is the least recently used */
-  for (i = 0; i < 16; i++) {
-    if (i != 5)
-      touch_id (table, i);
-  }
+  touch_all_but (table, 16, 5, 1);
   insert_ids (table, 100, 1);
 
-  fail_if (has_id (table, 5));
-  for (i = 0; i < 16; i++) {
-    if (i != 5)
-      fail_unless (has_id (table, i), "id %u evicted instead of 5", i);
-  }
+  check_only_evicted (table, 16, 5);
   fail_unless (has_id (table, 100));
 
   /* then the next least recently used is 0 (touched first above) */
@@ -305,25 +322,15 @@ GST_END_TEST;
 GST_START_TEST (test_lfu_evicts_least_frequently_used)
 {
   GstGpuKvTable *table = make_table (16, 8, GST_GPU_KV_EVICTION_LFU);
-  guint i;
 
   insert_ids (table, 0, 16);
   /* every id but 9 read twice; 9 is read once, most recently of all: LRU
    * would keep it, LFU must evict it */
-  for (i = 0; i < 16; i++) {
-    if (i != 9) {
-      touch_id (table, i);
-      touch_id (table, i);
-    }
-  }
+  touch_all_but (table, 16, 9, 2);
   touch_id (table, 9);
   insert_ids (table, 100, 1);
 
-  fail_if (has_id (table, 9));
-  for (i = 0; i < 16; i++) {
-    if (i != 9)
-      fail_unless (has_id (table, i), "id %u evicted instead of 9", i);
-  }
+  check_only_evicted (table, 16, 9);
   gst_gpu_kv_table_unref (table);
 }
 
@@ -332,15 +339,11 @@ GST_END_TEST;
 GST_START_TEST (test_lfu_breaks_ties_by_age)
 {
   GstGpuKvTable *table = make_table (16, 8, GST_GPU_KV_EVICTION_LFU);
-  guint i;
 
   insert_ids (table, 0, 16);
   /* all counts equal (2); id 3 was accessed longest ago */
   touch_id (table, 3);
-  for (i = 0; i < 16; i++) {
-    if (i != 3)
-      touch_id (table, i);
-  }
+  touch_all_but (table, 16, 3, 1);
   insert_ids (table, 100, 1);
   fail_if (has_id (table, 3));
   fail_unless (has_id (table, 4));
