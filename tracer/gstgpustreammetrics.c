@@ -411,12 +411,6 @@ json_add_value (JsonBuilder *b, const GValue *v)
 
 /* --- the walk ------------------------------------------------------------- */
 
-static const gchar *
-state_name (GstState state)
-{
-  return gst_element_state_get_name (state);
-}
-
 static gboolean
 is_gpustream_element (GstElement *element)
 {
@@ -664,9 +658,9 @@ render_element (
   json_builder_set_member_name (r->json, "gpustream");
   json_builder_add_boolean_value (r->json, ours);
   json_builder_set_member_name (r->json, "state");
-  json_builder_add_string_value (r->json, state_name (state));
+  json_builder_add_string_value (r->json, gst_element_state_get_name (state));
   json_builder_set_member_name (r->json, "pending");
-  json_builder_add_string_value (r->json, state_name (pending));
+  json_builder_add_string_value (r->json, gst_element_state_get_name (pending));
   if (stats)
     render_stats (r, stats, labels->str, name);
   render_timing (r, element, labels->str);

@@ -95,6 +95,8 @@ track_top_level (GstGpuStreamTracer *self, GstObject *object)
   gst_object_unref (top);
 }
 
+/* The hooks run in the thread of whoever creates, adds, changes or pushes;
+ * they take the tracer lock (tracking) or per-object locks (pushes). */
 static void
 on_element_new (GstTracer *tracer, GstClockTime ts, GstElement *element)
 {
@@ -253,6 +255,7 @@ listen_server (GstGpuStreamTracer *self)
   GInetAddress *inet = g_inet_address_new_from_string (self->address);
   GSocketAddress *address;
   GError *err = NULL;
+  GSList *uris;
   gboolean ok;
 
   if (!inet)
@@ -265,7 +268,15 @@ listen_server (GstGpuStreamTracer *self)
     goto listen_failed;
 
   soup_server_add_handler (server, NULL, handle_request, self, NULL);
-  GST_INFO_OBJECT (self, "serving on http://%s:%u/", self->address, self->port);
+  uris = soup_server_get_uris (server);
+  if (uris) {
+    gchar *uri = g_uri_to_string (uris->data);
+
+    /* with port=0 this is where to find the port the system chose */
+    GST_INFO_OBJECT (self, "serving on %s", uri);
+    g_free (uri);
+  }
+  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
   return server;
 
   /* ERRORS */
@@ -317,7 +328,7 @@ parse_params (GstGpuStreamTracer *self)
 {
   gchar *params = NULL, *str;
   GstStructure *s;
-  gint value;
+  gint port = DEFAULT_PORT, interval = DEFAULT_INTERVAL_MS;
 
   g_object_get (self, "params", &params, NULL);
   if (!params)
@@ -328,10 +339,15 @@ parse_params (GstGpuStreamTracer *self)
   if (!s)
     goto bad_params;
 
-  if (gst_structure_get_int (s, "port", &value) && value >= 0 && value < 65536)
-    self->port = value;
-  if (gst_structure_get_int (s, "interval", &value) && value > 0)
-    self->interval_ms = MAX (value, MIN_INTERVAL_MS);
+  if (gst_structure_has_field (s, "port")
+      && (!gst_structure_get_int (s, "port", &port) || port < 0
+          || port > 65535))
+    goto bad_params;
+  if (gst_structure_has_field (s, "interval")
+      && (!gst_structure_get_int (s, "interval", &interval) || interval <= 0))
+    goto bad_params;
+  self->port = port;
+  self->interval_ms = MAX (interval, MIN_INTERVAL_MS);
   if (gst_structure_has_field_typed (s, "address", G_TYPE_STRING)) {
     g_free (self->address);
     self->address = g_strdup (gst_structure_get_string (s, "address"));
@@ -342,6 +358,7 @@ parse_params (GstGpuStreamTracer *self)
 
   /* ERRORS */
 bad_params:
+  g_clear_pointer (&s, gst_structure_free);
   g_printerr ("gpustream tracer: cannot parse the parameters \"%s\" (expected "
               "e.g. port=9464,address=127.0.0.1,interval=1000); using the "
               "defaults\n",
