@@ -541,10 +541,7 @@ GST_START_TEST (test_pipeline_gpubatch_round_trip)
 
   connect_handoffs (pipeline, 4, G_CALLBACK (on_video_handoff), &hs);
 
-  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING)
-               != GST_STATE_CHANGE_FAILURE);
-  wait_for_eos (pipeline);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
+  run_to_eos (pipeline);
 
   for (s = 0; s < 4; s++) {
     fail_unless_equals_int (hs.n[s], VIDEO_FRAMES);

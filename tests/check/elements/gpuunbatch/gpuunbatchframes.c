@@ -749,10 +749,7 @@ GST_START_TEST (test_frames_pipeline_gpubatch_keep_frames)
   connect_handoffs (
       pipeline, PIPE_SOURCES, G_CALLBACK (on_frame_handoff), &seen);
 
-  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING)
-               != GST_STATE_CHANGE_FAILURE);
-  wait_for_eos (pipeline);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
+  run_to_eos (pipeline);
 
   for (s = 0; s < PIPE_SOURCES; s++) {
     fail_unless_equals_int (seen.n_in[s], PIPE_FRAMES);

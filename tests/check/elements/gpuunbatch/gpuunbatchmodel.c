@@ -110,10 +110,7 @@ GST_START_TEST (test_frames_carry_classes_of_a_real_model)
   connect_handoffs (
       pipeline, MODEL_SOURCES, G_CALLBACK (on_model_handoff), &seen);
 
-  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING)
-               != GST_STATE_CHANGE_FAILURE);
-  wait_for_eos (pipeline);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
+  run_to_eos (pipeline);
 
   for (s = 0; s < MODEL_SOURCES; s++) {
     fail_unless_equals_int (seen.n[s], MODEL_FRAMES);

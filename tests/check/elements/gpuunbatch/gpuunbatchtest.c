@@ -414,6 +414,16 @@ wait_for_eos (GstElement *pipeline)
   gst_object_unref (bus);
 }
 
+/* Plays @pipeline until EOS (wait_for_eos ()), then stops it. */
+void
+run_to_eos (GstElement *pipeline)
+{
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING)
+               != GST_STATE_CHANGE_FAILURE);
+  wait_for_eos (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+}
+
 void
 teardown (GstHarness *h, Collector *c, GstBus *bus)
 {

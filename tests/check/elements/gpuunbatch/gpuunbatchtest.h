@@ -86,6 +86,7 @@ GstElement *parse_with_sinks (GString *desc, guint n_sinks);
 void connect_handoffs (
     GstElement *pipeline, guint n_sinks, GCallback callback, gpointer data);
 void wait_for_eos (GstElement *pipeline);
+void run_to_eos (GstElement *pipeline);
 void teardown (GstHarness *h, Collector *c, GstBus *bus);
 
 G_END_DECLS
