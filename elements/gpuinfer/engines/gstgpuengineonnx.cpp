@@ -274,6 +274,18 @@ choose_backend (EngineOnnx *self)
   GST_INFO ("model '%s' runs on OpenCV's CPU backend", engine->model_path);
 }
 
+/* "[1,3,?,?]": an ONNX input's shape, '?' for a dynamic dimension */
+std::string
+input_shape (const OnnxInput &in)
+{
+  std::string shape = "[";
+
+  for (guint d = 0; d < in.dims.size (); d++)
+    shape += (d ? "," : "")
+             + (in.dims[d] > 0 ? std::to_string (in.dims[d]) : "?");
+  return shape + "]";
+}
+
 bool
 onnx_open_impl (EngineOnnx *self, GError **error)
 {
@@ -283,14 +295,10 @@ onnx_open_impl (EngineOnnx *self, GError **error)
   gsize size = 0;
   GError *read_error = NULL;
   bool parsed;
+  guint i;
 
-  if (!g_file_get_contents (engine->model_path, &data, &size, &read_error)) {
-    g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL,
-        "cannot read ONNX model '%s': %s", engine->model_path,
-        read_error->message);
-    g_error_free (read_error);
-    return false;
-  }
+  if (!g_file_get_contents (engine->model_path, &data, &size, &read_error))
+    goto unreadable;
   try {
     self->net = new cv::dnn::Net (cv::dnn::readNetFromONNX (data, size));
     parsed = parse_graph_inputs (data, size, inputs);
@@ -300,16 +308,11 @@ onnx_open_impl (EngineOnnx *self, GError **error)
   }
   g_free (data);
 
-  if (!parsed || inputs.empty () || inputs.size () > GST_GPU_TENSORS_LIMIT) {
-    g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL,
-        "ONNX model '%s' has %u graph inputs; gpuinfer supports 1 to %d",
-        engine->model_path, parsed ? (guint)inputs.size () : 0,
-        GST_GPU_TENSORS_LIMIT);
-    return false;
-  }
+  if (!parsed || inputs.empty () || inputs.size () > GST_GPU_TENSORS_LIMIT)
+    goto input_count;
 
   engine->n_inputs = inputs.size ();
-  for (guint i = 0; i < engine->n_inputs; i++) {
+  for (i = 0; i < engine->n_inputs; i++) {
     const OnnxInput &in = inputs[i];
     GstGpuTensorInfo *info = &engine->inputs[i].info;
     guint rank = in.dims.size ();
@@ -319,20 +322,8 @@ onnx_open_impl (EngineOnnx *self, GError **error)
       fixed = in.dims[d] > 0;
     /* TensorProto.FLOAT is 1: OpenCV's DNN takes float32 inputs */
     if (in.elem_type != 1 || !fixed || (in.dims[0] > 1)
-        || in.name.size () >= GST_GPU_ENGINE_NAME_LEN) {
-      std::string shape;
-      for (guint d = 0; d < rank; d++)
-        shape += (d ? "," : "")
-                 + (in.dims[d] > 0 ? std::to_string (in.dims[d]) : "?");
-      g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL,
-          "ONNX model '%s': input '%s' has element type %u and shape [%s]; "
-          "gpuinfer's ONNX engine needs float32 (type 1), a dynamic batch or "
-          "a batch of 1 outermost, and fixed other dimensions (rank up to "
-          "%d)",
-          engine->model_path, in.name.c_str (), (guint)in.elem_type,
-          shape.c_str (), GST_GPU_TENSOR_RANK_LIMIT);
-      return false;
-    }
+        || in.name.size () >= GST_GPU_ENGINE_NAME_LEN)
+      goto unsupported_input;
     g_strlcpy (
         engine->inputs[i].name, in.name.c_str (), GST_GPU_ENGINE_NAME_LEN);
     info->dtype = GST_GPU_DTYPE_FLOAT32;
@@ -355,6 +346,28 @@ onnx_open_impl (EngineOnnx *self, GError **error)
                                           : (int)g_get_num_processors ();
   choose_backend (self);
   return true;
+
+  /* ERRORS */
+unreadable:
+  g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL,
+      "cannot read ONNX model '%s': %s", engine->model_path,
+      read_error->message);
+  g_error_free (read_error);
+  return false;
+input_count:
+  g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL,
+      "ONNX model '%s' has %u graph inputs; gpuinfer supports 1 to %d",
+      engine->model_path, parsed ? (guint)inputs.size () : 0,
+      GST_GPU_TENSORS_LIMIT);
+  return false;
+unsupported_input:
+  g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL,
+      "ONNX model '%s': input '%s' has element type %u and shape %s; "
+      "gpuinfer's ONNX engine needs float32 (type 1), a dynamic batch or "
+      "a batch of 1 outermost, and fixed other dimensions (rank up to %d)",
+      engine->model_path, inputs[i].name.c_str (), (guint)inputs[i].elem_type,
+      input_shape (inputs[i]).c_str (), GST_GPU_TENSOR_RANK_LIMIT);
+  return false;
 }
 
 /* other/tensors dims are innermost first, blob sizes outermost first; the
@@ -423,53 +436,37 @@ onnx_configure_impl (
   GstGpuEngine *engine = &self->parent;
   guint batch = inputs[0].dims[inputs[0].rank - 1];
   std::vector<cv::Mat> outs;
+  gchar *want, *got;
+  gint64 t0;
+  guint i;
 
-  for (guint i = 0; i < engine->n_inputs; i++) {
+  for (i = 0; i < engine->n_inputs; i++) {
     const GstGpuTensorInfo *want = &engine->inputs[i].info;
     bool ok = inputs[i].dtype == want->dtype && inputs[i].rank == want->rank;
 
     for (guint d = 0; ok && d + 1 < want->rank; d++)
       ok = want->dims[d] == inputs[i].dims[d];
-    if (!ok) {
-      gchar *w = gst_gpu_engine_describe_tensors (1, &engine->inputs[i], NULL);
-      gchar *g
-          = gst_gpu_engine_describe_tensors (1, &engine->inputs[i], &inputs[i]);
-      g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_SHAPE,
-          "model '%s' expects input %s but got %s", engine->model_path, w, g);
-      g_free (w);
-      g_free (g);
-      return false;
-    }
+    if (!ok)
+      goto input_mismatch;
   }
 
   /* Probe: one forward pass on a zero batch of one, which is also the
    * warm-up of a model run item by item. */
   apply_threads (self);
-  gint64 t0 = g_get_monotonic_time ();
+  t0 = g_get_monotonic_time ();
   forward (self, zero_blobs (self, inputs, 1), outs);
   engine->warmup_time = (g_get_monotonic_time () - t0) * GST_USECOND;
-  if (outs.empty () || outs.size () > GST_GPU_TENSORS_LIMIT) {
-    g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL,
-        "ONNX model '%s' has %u outputs; gpuinfer supports 1 to %d",
-        engine->model_path, (guint)outs.size (), GST_GPU_TENSORS_LIMIT);
-    return false;
-  }
+  if (outs.empty () || outs.size () > GST_GPU_TENSORS_LIMIT)
+    goto output_count;
   engine->n_outputs = outs.size ();
-  for (guint i = 0; i < engine->n_outputs; i++) {
+  for (i = 0; i < engine->n_outputs; i++) {
     const cv::Mat &m = outs[i];
     GstGpuTensorInfo *info = &engine->outputs[i].info;
     const std::string &name = (*self->out_names)[i];
 
     if (m.type () != CV_32F || m.dims < 1 || m.dims > GST_GPU_TENSOR_RANK_LIMIT
-        || m.size[0] != 1) {
-      g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL,
-          "ONNX model '%s': output '%s' is %s (OpenCV type %d) for a batch "
-          "of 1; gpuinfer needs float32 with the batch as outermost "
-          "dimension and rank 1 to %d",
-          engine->model_path, name.c_str (), mat_shape (m).c_str (), m.type (),
-          GST_GPU_TENSOR_RANK_LIMIT);
-      return false;
-    }
+        || m.size[0] != 1)
+      goto unsupported_output;
     g_strlcpy (engine->outputs[i].name, name.c_str (), GST_GPU_ENGINE_NAME_LEN);
     info->dtype = GST_GPU_DTYPE_FLOAT32;
     info->rank = m.dims;
@@ -494,6 +491,29 @@ onnx_configure_impl (
     }
   }
   return true;
+
+  /* ERRORS */
+input_mismatch:
+  want = gst_gpu_engine_describe_tensors (1, &engine->inputs[i], NULL);
+  got = gst_gpu_engine_describe_tensors (1, &engine->inputs[i], &inputs[i]);
+  g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_SHAPE,
+      "model '%s' expects input %s but got %s", engine->model_path, want, got);
+  g_free (want);
+  g_free (got);
+  return false;
+output_count:
+  g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL,
+      "ONNX model '%s' has %u outputs; gpuinfer supports 1 to %d",
+      engine->model_path, (guint)outs.size (), GST_GPU_TENSORS_LIMIT);
+  return false;
+unsupported_output:
+  g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL,
+      "ONNX model '%s': output '%s' is %s (OpenCV type %d) for a batch "
+      "of 1; gpuinfer needs float32 with the batch as outermost "
+      "dimension and rank 1 to %d",
+      engine->model_path, (*self->out_names)[i].c_str (),
+      mat_shape (outs[i]).c_str (), outs[i].type (), GST_GPU_TENSOR_RANK_LIMIT);
+  return false;
 }
 
 /* Host copies of inputs the element handed over as device pointers. */
@@ -502,9 +522,10 @@ stage_inputs (EngineOnnx *self, guint n, const GstGpuEngineTensor *inputs,
     std::vector<std::vector<guint8> > &host, GError **error)
 {
   GstGpuEngine *engine = &self->parent;
+  guint i;
 
   host.resize (engine->n_inputs);
-  for (guint i = 0; i < engine->n_inputs; i++) {
+  for (i = 0; i < engine->n_inputs; i++) {
     if (!inputs[i].on_device)
       continue;
 #ifdef HAVE_CUDA
@@ -522,22 +543,30 @@ stage_inputs (EngineOnnx *self, guint n, const GstGpuEngineTensor *inputs,
          && GST_GPU_CU_CHECK (GstGpuCuEventSynchronize (done));
     if (done)
       GstGpuCuEventDestroy (done);
-    if (!ok) {
-      g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_RUN,
-          "model '%s': copying input '%s' from the device failed",
-          engine->model_path, engine->inputs[i].name);
-      return false;
-    }
+    if (!ok)
+      goto copy_failed;
 #else
     (void)n;
-    g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_RUN,
-        "model '%s': input '%s' is in device memory, but this build has no "
-        "CUDA",
-        engine->model_path, engine->inputs[i].name);
-    return false;
+    goto no_cuda;
 #endif
   }
   return true;
+
+  /* ERRORS */
+#ifdef HAVE_CUDA
+copy_failed:
+  g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_RUN,
+      "model '%s': copying input '%s' from the device failed",
+      engine->model_path, engine->inputs[i].name);
+  return false;
+#else
+no_cuda:
+  g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_RUN,
+      "model '%s': input '%s' is in device memory, but this build has no "
+      "CUDA",
+      engine->model_path, engine->inputs[i].name);
+  return false;
+#endif
 }
 
 bool
@@ -548,6 +577,8 @@ onnx_run_impl (EngineOnnx *self, guint n, const GstGpuEngineTensor *inputs,
   std::vector<std::vector<guint8> > host;
   guint per_pass = self->per_item ? 1 : n;
   std::vector<std::vector<cv::Mat> > results;
+  gchar *want;
+  guint o;
 
   if (!stage_inputs (self, n, inputs, host, error))
     return false;
@@ -569,15 +600,9 @@ onnx_run_impl (EngineOnnx *self, guint n, const GstGpuEngineTensor *inputs,
     }
     results.emplace_back ();
     forward (self, blobs, results.back ());
-    if (results.back ().size () != engine->n_outputs) {
-      g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_RUN,
-          "model '%s' returned %u outputs on a batch of %u, but %u were "
-          "negotiated",
-          engine->model_path, (guint)results.back ().size (), per_pass,
-          engine->n_outputs);
-      return false;
-    }
-    for (guint o = 0; o < engine->n_outputs; o++) {
+    if (results.back ().size () != engine->n_outputs)
+      goto output_count;
+    for (o = 0; o < engine->n_outputs; o++) {
       const GstGpuTensorInfo *info = &outputs[o].info;
       const cv::Mat &m = results.back ()[o];
       bool ok = m.type () == CV_32F && (guint)m.dims == info->rank
@@ -585,21 +610,12 @@ onnx_run_impl (EngineOnnx *self, guint n, const GstGpuEngineTensor *inputs,
 
       for (guint d = 0; ok && d + 1 < info->rank; d++)
         ok = (guint64)m.size[info->rank - 1 - d] == info->dims[d];
-      if (!ok) {
-        gchar *want = gst_gpu_engine_describe_tensors (
-            engine->n_outputs, engine->outputs, NULL);
-        g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_RUN,
-            "model '%s' returned %s for output '%s' on a batch of %u, but %s "
-            "was negotiated",
-            engine->model_path, mat_shape (m).c_str (), engine->outputs[o].name,
-            per_pass, want);
-        g_free (want);
-        return false;
-      }
+      if (!ok)
+        goto output_mismatch;
     }
   }
 
-  for (guint o = 0; o < engine->n_outputs; o++) {
+  for (o = 0; o < engine->n_outputs; o++) {
     guint8 *dst = (guint8 *)outputs[o].data;
     for (const std::vector<cv::Mat> &pass : results) {
       gsize bytes = pass[o].total () * pass[o].elemSize ();
@@ -608,6 +624,25 @@ onnx_run_impl (EngineOnnx *self, guint n, const GstGpuEngineTensor *inputs,
     }
   }
   return true;
+
+  /* ERRORS */
+output_count:
+  g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_RUN,
+      "model '%s' returned %u outputs on a batch of %u, but %u were "
+      "negotiated",
+      engine->model_path, (guint)results.back ().size (), per_pass,
+      engine->n_outputs);
+  return false;
+output_mismatch:
+  want = gst_gpu_engine_describe_tensors (
+      engine->n_outputs, engine->outputs, NULL);
+  g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_RUN,
+      "model '%s' returned %s for output '%s' on a batch of %u, but %s "
+      "was negotiated",
+      engine->model_path, mat_shape (results.back ()[o]).c_str (),
+      engine->outputs[o].name, per_pass, want);
+  g_free (want);
+  return false;
 }
 
 /* C entry points: nothing below lets an exception escape. */

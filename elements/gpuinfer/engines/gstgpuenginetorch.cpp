@@ -648,25 +648,31 @@ changed : {
 
 /* C entry points: nothing below lets an exception escape. */
 
+void
+torch_close (GstGpuEngine *engine)
+{
+  EngineTorch *self = (EngineTorch *)engine;
+
+  delete self->module;
+  self->module = NULL;
+  delete self->device;
+  self->device = NULL;
+}
+
 gboolean
 torch_open (GstGpuEngine *engine, GError **error)
 {
-  EngineTorch *self = (EngineTorch *)engine;
   bool ok = false;
 
   try {
-    ok = torch_open_impl (self, error);
+    ok = torch_open_impl ((EngineTorch *)engine, error);
   } catch (const std::exception &e) {
     g_set_error (error, GST_GPU_ENGINE_ERROR, GST_GPU_ENGINE_ERROR_MODEL,
         "cannot load TorchScript model '%s': %s", engine->model_path,
         exception_message (e));
   }
-  if (!ok) {
-    delete self->module;
-    self->module = NULL;
-    delete self->device;
-    self->device = NULL;
-  }
+  if (!ok)
+    torch_close (engine);
   return ok;
 }
 
@@ -701,17 +707,6 @@ torch_run (GstGpuEngine *engine, guint n, const GstGpuEngineTensor *inputs,
         exception_message (e));
   }
   return ok;
-}
-
-void
-torch_close (GstGpuEngine *engine)
-{
-  EngineTorch *self = (EngineTorch *)engine;
-
-  delete self->module;
-  self->module = NULL;
-  delete self->device;
-  self->device = NULL;
 }
 
 const gchar *const torch_extensions[] = { ".pt", ".pth", ".torchscript", NULL };
