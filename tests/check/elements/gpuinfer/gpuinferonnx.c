@@ -16,32 +16,25 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TOLERANCE 1e-4f
+#include "gpuinfertest.h"
 
-static gchar *
-model_path (const gchar *name)
-{
-  return g_build_filename (GPUINFER_MODELS_DIR, name, NULL);
-}
+#define TOLERANCE 1e-4f
 
 /* harness around gpuinfer (engine=auto, optimize=false) on @model_name
  * with input @caps */
 static GstHarness *
 setup_harness (const gchar *model_name, const gchar *caps)
 {
-  GstElement *e = gst_element_factory_make ("gpuinfer", NULL);
-  gchar *path = model_path (model_name);
+  GstElement *e = make_infer (model_name, NULL);
   GstHarness *h;
 
-  fail_unless (e != NULL);
   /* the TorchScript model as saved: optimize_for_inference moves
    * mobilenet_v3_small's random-weight logits (about 1e-9) by up to half
    * their size; the ONNX engine has nothing to optimise */
-  g_object_set (e, "model", path, "optimize", FALSE, NULL);
+  g_object_set (e, "optimize", FALSE, NULL);
   h = gst_harness_new_with_element (e, "sink", "src");
   gst_object_unref (e);
   gst_harness_set_src_caps_str (h, caps);
-  g_free (path);
   return h;
 }
 
@@ -64,25 +57,10 @@ static GBytes *
 run_once (const gchar *model_name, const gchar *dims, const gfloat *input,
     gsize n_floats, gchar **engine)
 {
-  gchar *caps
-      = g_strdup_printf ("other/tensors, format=(string)static, "
-                         "num_tensors=(int)1, dimensions=(string)%s, "
-                         "types=(string)float32, framerate=(fraction)0/1",
-          dims);
+  gchar *caps = tensors_caps (1, dims, "float32");
   GstHarness *h = setup_harness (model_name, caps);
-  GstBuffer *out;
-  GstMapInfo map;
-  GBytes *bytes;
+  GBytes *bytes = push_and_pull_bytes (h, input, n_floats);
 
-  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new_memdup (input,
-                                                   n_floats * sizeof (gfloat))),
-      GST_FLOW_OK);
-  out = gst_harness_pull (h);
-  fail_unless (out != NULL);
-  fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
-  bytes = g_bytes_new (map.data, map.size);
-  gst_buffer_unmap (out, &map);
-  gst_buffer_unref (out);
   *engine = engine_name (h);
   gst_harness_teardown (h);
   g_free (caps);
@@ -171,40 +149,17 @@ GST_START_TEST (test_fixed_batch_1_runs_item_by_item)
 
 GST_END_TEST;
 
-/* Starting gpuinfer on @path fails with an error naming @path and each of
- * @needles. */
+/* Starting gpuinfer on @path fails with an error naming each of the
+ * NULL-terminated @needles. */
 static void
 expect_import_fails (const gchar *path, const gchar *const *needles)
 {
   GstBus *bus = gst_bus_new ();
-  GstElement *e = gst_element_factory_make ("gpuinfer", NULL);
-  gchar *all, *dbg = NULL;
-  GstMessage *msg;
-  GError *err = NULL;
-  guint i;
+  GstElement *e = make_infer (NULL, bus);
 
   g_object_set (e, "model", path, NULL);
-  gst_element_set_bus (e, bus);
-  fail_unless_equals_int (
-      gst_element_set_state (e, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
-  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL, "no error posted");
-  gst_message_parse_error (msg, &err, &dbg);
-  all = g_strdup_printf ("%s | %s", err->message, GST_STR_NULL (dbg));
-  GST_INFO ("error: %s", all);
-  fail_unless (strstr (all, path) != NULL, "'%s' does not name the file", all);
-  for (i = 0; needles[i]; i++)
-    fail_unless (strstr (all, needles[i]) != NULL,
-        "error '%s' does not mention '%s'", all, needles[i]);
-
-  g_free (all);
-  g_free (dbg);
-  g_error_free (err);
-  gst_message_unref (msg);
-  gst_element_set_state (e, GST_STATE_NULL);
-  gst_object_unref (e);
-  gst_bus_set_flushing (bus, TRUE);
-  gst_object_unref (bus);
+  expect_start_fails (e, bus, needles);
+  drop_bus (bus);
 }
 
 GST_START_TEST (test_invalid_onnx_fails_at_start_naming_the_file)
@@ -213,11 +168,12 @@ GST_START_TEST (test_invalid_onnx_fails_at_start_naming_the_file)
       = g_build_filename (g_get_tmp_dir (), "gpuinfer-onnx-XXXXXX", NULL);
   gchar *onnx;
   gint fd = g_mkstemp (path);
-  const gchar *needles[] = { "cannot import ONNX model", NULL };
+  const gchar *needles[] = { NULL, "cannot import ONNX model", NULL };
 
   fail_unless (fd >= 0);
   close (fd);
   onnx = g_strconcat (path, ".onnx", NULL);
+  needles[0] = onnx;
   fail_unless (g_file_set_contents (onnx, "this is not a model", -1, NULL));
   expect_import_fails (onnx, needles);
   g_unlink (onnx);
@@ -232,7 +188,7 @@ GST_END_TEST;
 GST_START_TEST (test_unimportable_node_fails_naming_the_node)
 {
   gchar *path = model_path ("identity.onnx");
-  const gchar *needles[] = { "cannot import ONNX model",
+  const gchar *needles[] = { path, "cannot import ONNX model",
     "Node [Identity@ai.onnx]", "w_shared", NULL };
 
   expect_import_fails (path, needles);
