@@ -731,45 +731,20 @@ draw_roi (GstGpuOverlay *self, cairo_t *cr,
   g_free (text);
 }
 
-/* Draws every region of @buf and returns the drawing as one rectangle
- * covering what was drawn, NULL when nothing was. Streaming thread; takes
- * the object lock. Returns (transfer full). */
+/* The drawing of @recording as a rectangle covering only what was drawn,
+ * NULL when nothing visible was. Returns (transfer full). */
 static GstVideoOverlayRectangle *
-render (GstGpuOverlay *self, GstBuffer *buf)
+recording_to_rectangle (cairo_surface_t *recording, const GstVideoInfo *info)
 {
-  gint width = GST_VIDEO_INFO_WIDTH (&self->info);
-  gint height = GST_VIDEO_INFO_HEIGHT (&self->info);
-  cairo_rectangle_t frame = { 0, 0, width, height };
-  GstVideoOverlayRectangle *rect = NULL;
-  GstVideoRegionOfInterestMeta *roi;
-  cairo_surface_t *recording, *image;
-  gdouble ex, ey, ew, eh, class_y = 0;
+  gint width = GST_VIDEO_INFO_WIDTH (info);
+  gint height = GST_VIDEO_INFO_HEIGHT (info);
+  GstVideoOverlayRectangle *rect;
+  cairo_surface_t *image;
+  gdouble ex, ey, ew, eh;
   gint x0, y0, x1, y1;
-  gpointer state = NULL;
   GstBuffer *pixels;
   GstMapInfo map;
   cairo_t *cr;
-
-  /* record first: the image needs to cover only what was drawn */
-  recording
-      = cairo_recording_surface_create (CAIRO_CONTENT_COLOR_ALPHA, &frame);
-  cr = cairo_create (recording);
-  GST_OBJECT_LOCK (self);
-  if (self->font_changed) {
-    PangoFontDescription *desc
-        = pango_font_description_from_string (self->font_desc);
-
-    pango_layout_set_font_description (self->layout, desc);
-    pango_font_description_free (desc);
-    self->font_changed = FALSE;
-  }
-  pango_cairo_update_layout (cr, self->layout);
-  while (
-      (roi = (GstVideoRegionOfInterestMeta *)gst_buffer_iterate_meta_filtered (
-           buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
-    draw_roi (self, cr, roi, &class_y);
-  GST_OBJECT_UNLOCK (self);
-  cairo_destroy (cr);
 
   cairo_recording_surface_ink_extents (recording, &ex, &ey, &ew, &eh);
   x0 = CLAMP ((gint)floor (ex), 0, width);
@@ -777,7 +752,7 @@ render (GstGpuOverlay *self, GstBuffer *buf)
   x1 = CLAMP ((gint)ceil (ex + ew), 0, width);
   y1 = CLAMP ((gint)ceil (ey + eh), 0, height);
   if (x1 <= x0 || y1 <= y0)
-    goto out;
+    return NULL;
 
   pixels
       = gst_buffer_new_allocate (NULL, (gsize)(x1 - x0) * (y1 - y0) * 4, NULL);
@@ -800,32 +775,65 @@ render (GstGpuOverlay *self, GstBuffer *buf)
   rect = gst_video_overlay_rectangle_new_raw (pixels, x0, y0, x1 - x0, y1 - y0,
       GST_VIDEO_OVERLAY_FORMAT_FLAG_PREMULTIPLIED_ALPHA);
   gst_buffer_unref (pixels);
-
-out:
-  cairo_surface_destroy (recording);
   return rect;
 }
 
-/* Adds @rect to the composition meta of @buf, after the rectangles
- * upstream put there (the same rectangles, not copies). */
-static void
-attach_rectangle (GstBuffer *buf, GstVideoOverlayRectangle *rect)
+/* Draws every region of @buf, one rectangle each (so that regions far
+ * apart do not make one large rectangle to render and blend), after the
+ * rectangles of @upstream when not NULL. Returns (transfer full): the
+ * composition, NULL when nothing was drawn. Streaming thread; takes the
+ * object lock. */
+static GstVideoOverlayComposition *
+render (
+    GstGpuOverlay *self, GstBuffer *buf, GstVideoOverlayComposition *upstream)
 {
-  GstVideoOverlayCompositionMeta *meta
-      = gst_buffer_get_video_overlay_composition_meta (buf);
-  GstVideoOverlayComposition *comp = gst_video_overlay_composition_new (NULL);
+  cairo_rectangle_t frame = { 0, 0, GST_VIDEO_INFO_WIDTH (&self->info),
+    GST_VIDEO_INFO_HEIGHT (&self->info) };
+  GstVideoOverlayComposition *comp = NULL;
+  GstVideoRegionOfInterestMeta *roi;
+  GstVideoOverlayRectangle *rect;
+  gdouble class_y = 0;
+  gpointer state = NULL;
   guint i;
 
-  if (meta != NULL) {
-    for (i = 0; i < gst_video_overlay_composition_n_rectangles (meta->overlay);
-         i++)
-      gst_video_overlay_composition_add_rectangle (
-          comp, gst_video_overlay_composition_get_rectangle (meta->overlay, i));
-    gst_buffer_remove_video_overlay_composition_meta (buf, meta);
+  GST_OBJECT_LOCK (self);
+  if (self->font_changed) {
+    PangoFontDescription *desc
+        = pango_font_description_from_string (self->font_desc);
+
+    pango_layout_set_font_description (self->layout, desc);
+    pango_font_description_free (desc);
+    self->font_changed = FALSE;
   }
-  gst_video_overlay_composition_add_rectangle (comp, rect);
-  gst_buffer_add_video_overlay_composition_meta (buf, comp);
-  gst_video_overlay_composition_unref (comp);
+  while (
+      (roi = (GstVideoRegionOfInterestMeta *)gst_buffer_iterate_meta_filtered (
+           buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    /* record first: the image needs to cover only what was drawn */
+    cairo_surface_t *recording
+        = cairo_recording_surface_create (CAIRO_CONTENT_COLOR_ALPHA, &frame);
+    cairo_t *cr = cairo_create (recording);
+
+    pango_cairo_update_layout (cr, self->layout);
+    draw_roi (self, cr, roi, &class_y);
+    cairo_destroy (cr);
+    rect = recording_to_rectangle (recording, &self->info);
+    cairo_surface_destroy (recording);
+    if (rect == NULL)
+      continue;
+
+    if (comp == NULL) {
+      comp = gst_video_overlay_composition_new (NULL);
+      for (i = 0; upstream != NULL
+                  && i < gst_video_overlay_composition_n_rectangles (upstream);
+           i++)
+        gst_video_overlay_composition_add_rectangle (
+            comp, gst_video_overlay_composition_get_rectangle (upstream, i));
+    }
+    gst_video_overlay_composition_add_rectangle (comp, rect);
+    gst_video_overlay_rectangle_unref (rect);
+  }
+  GST_OBJECT_UNLOCK (self);
+  return comp;
 }
 
 /* streaming thread */
@@ -833,8 +841,8 @@ static GstFlowReturn
 gst_gpu_overlay_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 {
   GstGpuOverlay *self = GST_GPU_OVERLAY (trans);
+  GstVideoOverlayCompositionMeta *upstream;
   GstVideoOverlayComposition *comp;
-  GstVideoOverlayRectangle *rect;
   GstVideoFrame frame;
 
   if (gst_buffer_get_video_region_of_interest_meta (buf) == NULL)
@@ -852,28 +860,33 @@ gst_gpu_overlay_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
     }
   }
 
-  rect = render (self, buf);
-  if (rect == NULL)
-    return GST_FLOW_OK;
-
   if (self->attach) {
-    attach_rectangle (buf, rect);
-    gst_video_overlay_rectangle_unref (rect);
+    /* upstream's composition keeps its rectangles (the same objects),
+     * ours go after them */
+    upstream = gst_buffer_get_video_overlay_composition_meta (buf);
+    comp = render (self, buf, upstream ? upstream->overlay : NULL);
+    if (comp == NULL)
+      return GST_FLOW_OK;
+    if (upstream != NULL)
+      gst_buffer_remove_video_overlay_composition_meta (buf, upstream);
+    gst_buffer_add_video_overlay_composition_meta (buf, comp);
+    gst_video_overlay_composition_unref (comp);
     return GST_FLOW_OK;
   }
 
+  comp = render (self, buf, NULL);
+  if (comp == NULL)
+    return GST_FLOW_OK;
   if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READWRITE))
     goto map_failed;
-  comp = gst_video_overlay_composition_new (rect);
   gst_video_overlay_composition_blend (comp, &frame);
-  gst_video_overlay_composition_unref (comp);
   gst_video_frame_unmap (&frame);
-  gst_video_overlay_rectangle_unref (rect);
+  gst_video_overlay_composition_unref (comp);
   return GST_FLOW_OK;
 
   /* ERRORS */
 map_failed:
-  gst_video_overlay_rectangle_unref (rect);
+  gst_video_overlay_composition_unref (comp);
   GST_ELEMENT_ERROR (self, STREAM, FAILED,
       ("Could not write the drawing into a video frame."),
       ("mapping a %s %dx%d frame of %" G_GSIZE_FORMAT " bytes for writing "

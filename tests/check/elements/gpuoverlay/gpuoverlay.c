@@ -383,16 +383,30 @@ GST_START_TEST (test_frame_without_metas_is_untouched)
 }
 GST_END_TEST;
 
+/* the render rectangle of the @i-th rectangle of @comp */
+static Rect
+render_rect (GstVideoOverlayComposition *comp, guint i)
+{
+  Rect r;
+  guint w, h;
+
+  gst_video_overlay_rectangle_get_render_rectangle (
+      gst_video_overlay_composition_get_rectangle (comp, i), &r.x, &r.y, &w,
+      &h);
+  r.w = w;
+  r.h = h;
+  return r;
+}
+
 GST_START_TEST (test_attaches_composition_when_downstream_takes_it)
 {
   GstHarness *h = gst_harness_new ("gpuoverlay");
   GstBuffer *in = make_annotated_frame ("NV12"), *copy, *out;
   GstVideoOverlayCompositionMeta *meta;
-  GstVideoOverlayRectangle *rect;
   GstVideoFrame fin, fout;
   GstCaps *caps;
-  gint x, y;
-  guint w, h_;
+  gint lw, lh;
+  Rect r;
 
   set_caps (h, "NV12",
       GST_CAPS_FEATURE_MEMORY_SYSTEM_MEMORY
@@ -410,16 +424,23 @@ GST_START_TEST (test_attaches_composition_when_downstream_takes_it)
 
   meta = gst_buffer_get_video_overlay_composition_meta (out);
   fail_unless (meta != NULL);
+  /* one rectangle per region, in their order, each just around what was
+   * drawn for it */
   fail_unless_equals_int (
-      gst_video_overlay_composition_n_rectangles (meta->overlay), 1);
-  rect = gst_video_overlay_composition_get_rectangle (meta->overlay, 0);
-  gst_video_overlay_rectangle_get_render_rectangle (rect, &x, &y, &w, &h_);
-  /* the rectangle covers what was drawn: from the class line at the
-   * top-left to the car's bottom-right corner */
-  fail_unless_equals_int (x, 0);
-  fail_unless_equals_int (y, 0);
-  fail_unless (x + (gint)w >= car.x + car.w && x + (gint)w < WIDTH);
-  fail_unless (y + (gint)h_ >= car.y + car.h && y + (gint)h_ < HEIGHT);
+      gst_video_overlay_composition_n_rectangles (meta->overlay), 3);
+  r = render_rect (meta->overlay, 0);
+  label_size ("face 0.87", &lw, &lh);
+  fail_unless (r.x <= face.x - 1 && r.x >= face.x - 1 - SLACK);
+  fail_unless (r.y <= face.y - 1 - lh && r.y >= face.y - 1 - lh - SLACK);
+  fail_unless (r.x + r.w >= face.x + face.w + 1 && r.x + r.w < car.x);
+  fail_unless (r.y + r.h >= face.y + face.h + 1
+               && r.y + r.h <= face.y + face.h + 1 + SLACK);
+  r = render_rect (meta->overlay, 1);
+  fail_unless (r.x <= car.x - 1 && r.x >= face.x + face.w);
+  fail_unless (r.x + r.w >= car.x + car.w + 1 && r.x + r.w < WIDTH);
+  label_size ("cat 0.50", &lw, &lh);
+  r = render_rect (meta->overlay, 2);
+  fail_unless (r.x == 0 && r.y == 0 && r.w <= lw && r.h <= lh);
 
   map_pair (copy, out, "NV12", &fin, &fout);
   fail_unless_equals_int (compare (&fin, &fout, NULL), 0);
@@ -560,7 +581,7 @@ GST_START_TEST (test_keeps_upstream_composition)
       1);
   meta = gst_buffer_get_video_overlay_composition_meta (out);
   fail_unless_equals_int (
-      gst_video_overlay_composition_n_rectangles (meta->overlay), 2);
+      gst_video_overlay_composition_n_rectangles (meta->overlay), 1 + 3);
   fail_unless (
       gst_video_overlay_composition_get_rectangle (meta->overlay, 0) == rect);
 
