@@ -76,25 +76,26 @@ setup_build() {
   ninja -C "$dir"
 }
 
-run_demo() {
+# build_for_run: configures and builds the plain build, sets $abs to its
+# directory and points GStreamer at its plugin and engine modules.
+build_for_run() {
   local dir=${BUILD_DIR:-build}
   setup_build "$dir" -Dcuda="$(cuda_option)"
-  local abs
   abs=$(cd "$dir" && pwd)
-  # plugin and TorchScript engine module straight from the build tree
-  GST_PLUGIN_PATH_1_0="$abs/gst/plugin" \
-    GST_GPUSTREAM_ENGINE_PATH="$abs/elements/gpuinfer" \
-    "$abs/examples/gpustream-demo"
+  export GST_PLUGIN_PATH_1_0="$abs/gst/plugin"
+  export GST_GPUSTREAM_ENGINE_PATH="$abs/elements/gpuinfer"
+}
+
+run_demo() {
+  local abs
+  build_for_run
+  "$abs/examples/gpustream-demo"
 }
 
 run_face_demo() {
-  local dir=${BUILD_DIR:-build}
-  setup_build "$dir" -Dcuda="$(cuda_option)"
   local abs
-  abs=$(cd "$dir" && pwd)
-  GST_PLUGIN_PATH_1_0="$abs/gst/plugin" \
-    GST_GPUSTREAM_ENGINE_PATH="$abs/elements/gpuinfer" \
-    /usr/bin/python3 examples/face_demo.py --models "$abs/tests/models" \
+  build_for_run
+  /usr/bin/python3 examples/face_demo.py --models "$abs/tests/models" \
     --out "$abs/face-demo"
 }
 

@@ -7,6 +7,15 @@
 
 #include <string.h>
 
+gchar *
+tensors_caps (guint n, const gchar *dims, const gchar *types)
+{
+  return g_strdup_printf ("other/tensors, format=(string)static, "
+                          "num_tensors=(int)%u, dimensions=(string)\"%s\", "
+                          "types=(string)\"%s\", framerate=(fraction)0/1",
+      n, dims, types);
+}
+
 guint64
 stats_uint64 (GstElement *e, const gchar *field)
 {

@@ -18,6 +18,7 @@
 
 #include "gst/gstgpubatchmeta.h"
 #include "gst/gstgpuresultsmeta.h"
+#include "tests/check/common/elementcheck.h"
 
 #define EPS 1e-4f
 
@@ -193,19 +194,6 @@ stats_value (const GstStructure *s, const gchar *field)
   return v;
 }
 
-static guint64
-stats_get (GstElement *e, const gchar *field)
-{
-  GstStructure *s = NULL;
-  guint64 v;
-
-  g_object_get (e, "stats", &s, NULL);
-  fail_unless (s != NULL);
-  v = stats_value (s, field);
-  gst_structure_free (s);
-  return v;
-}
-
 static gchar *
 write_labels (const gchar *contents)
 {
@@ -265,9 +253,9 @@ GST_START_TEST (test_classify_top_k_labels)
   }
   check_label (result (out, 4), "bird");
   check_label (result (out, 5), "dog");
-  fail_unless_equals_int (stats_get (h->element, "items-in"), 3);
-  fail_unless_equals_int (stats_get (h->element, "items-decoded"), 2);
-  fail_unless_equals_int (stats_get (h->element, "results"), 6);
+  fail_unless_equals_int (stats_uint64 (h->element, "items-in"), 3);
+  fail_unless_equals_int (stats_uint64 (h->element, "items-decoded"), 2);
+  fail_unless_equals_int (stats_uint64 (h->element, "results"), 6);
 
   /* the tensors are left as they were */
   fail_unless (gst_buffer_memcmp (out, 0, logits, sizeof (logits)) == 0);
@@ -636,7 +624,7 @@ GST_START_TEST (test_stats_posted)
   fail_unless (push_caps (h, "3:1", "float32"));
   gst_buffer_unref (gst_harness_push_and_pull (
       h, gst_buffer_new_memdup (logits, sizeof (logits))));
-  fail_unless_equals_int (stats_get (h->element, "batches"), 1);
+  fail_unless_equals_int (stats_uint64 (h->element, "batches"), 1);
   do {
     msg = gst_bus_timed_pop_filtered (bus, 5 * GST_SECOND, GST_MESSAGE_ELEMENT);
     fail_unless (msg != NULL, "no gpudecode-stats message");

@@ -13,15 +13,6 @@ model_path (const gchar *name)
   return g_build_filename (GPUINFER_MODELS_DIR, name, NULL);
 }
 
-gchar *
-tensors_caps (guint n, const gchar *dims, const gchar *types)
-{
-  return g_strdup_printf ("other/tensors, format=(string)static, "
-                          "num_tensors=(int)%u, dimensions=(string)\"%s\", "
-                          "types=(string)\"%s\", framerate=(fraction)0/1",
-      n, dims, types);
-}
-
 GstElement *
 make_infer (const gchar *model_name, GstBus *bus)
 {

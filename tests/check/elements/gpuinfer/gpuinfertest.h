@@ -8,13 +8,13 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 
+#include "tests/check/common/elementcheck.h"
+
 G_BEGIN_DECLS
 
 /* @name in the generated test models' folder. (transfer full) */
 gchar *model_path (const gchar *name);
 
-/* Static other/tensors caps of @n tensors, framerate 0/1. (transfer full) */
-gchar *tensors_caps (guint n, const gchar *dims, const gchar *types);
 
 /* A gpuinfer on @model_name (none when NULL) posting to @bus (when not
  * NULL). */

@@ -7,15 +7,6 @@
 
 #include <string.h>
 
-gchar *
-tensors_caps (guint n, const gchar *dims, const gchar *types)
-{
-  return g_strdup_printf ("other/tensors, format=(string)static, "
-                          "num_tensors=(int)%u, dimensions=(string)\"%s\", "
-                          "types=(string)\"%s\", framerate=(fraction)0/1",
-      n, dims, types);
-}
-
 /* A harness around @e (reference taken), properties already set; @caps
  * may be NULL. @bus (nullable) is set before the element starts. */
 GstHarness *

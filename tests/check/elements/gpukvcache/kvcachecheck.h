@@ -12,8 +12,6 @@
 
 #include "tests/check/common/elementcheck.h"
 
-/* other/tensors caps of @n tensors with @dims and @types */
-gchar *tensors_caps (guint n, const gchar *dims, const gchar *types);
 
 /* A harness around @e (reference taken), properties already set; @caps
  * may be NULL. @bus (nullable) is set before the element starts. */

@@ -50,10 +50,10 @@ run_round_trip (guint n_sources, guint items_per_source)
     fail_unless_equals_uint64 (
         stats_get_pad (h->element, src, "items-out"), items_per_source);
   }
-  fail_unless_equals_uint64 (stats_get (h->element, "items-in"), total);
-  fail_unless_equals_uint64 (stats_get (h->element, "items-out"), total);
-  fail_unless_equals_uint64 (stats_get (h->element, "batches"), batches);
-  fail_unless_equals_uint64 (stats_get (h->element, "items-dropped"), 0);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-in"), total);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-out"), total);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "batches"), batches);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-dropped"), 0);
 
   g_rand_free (rand);
   g_free (next_seq);
@@ -102,10 +102,10 @@ GST_START_TEST (test_dropped_and_failed_slots_are_counted_not_pushed)
   fail_unless_equals_int (g_queue_get_length (&c.out[2].buffers), 0);
   fail_unless_equals_int (count_src_pads (h->element), 3);
 
-  fail_unless_equals_uint64 (stats_get (h->element, "items-in"), 8);
-  fail_unless_equals_uint64 (stats_get (h->element, "items-out"), 3);
-  fail_unless_equals_uint64 (stats_get (h->element, "items-dropped"), 3);
-  fail_unless_equals_uint64 (stats_get (h->element, "items-failed"), 2);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-in"), 8);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-out"), 3);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-dropped"), 3);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-failed"), 2);
   fail_unless_equals_uint64 (stats_get_pad (h->element, 0, "items-failed"), 1);
   fail_unless_equals_uint64 (stats_get_pad (h->element, 1, "items-dropped"), 2);
   fail_unless_equals_uint64 (stats_get_pad (h->element, 1, "items-failed"), 1);
@@ -131,7 +131,7 @@ GST_START_TEST (test_cache_hit_slots_are_pushed)
   fail_unless_equals_int (g_queue_get_length (&c.out[0].buffers), 2);
   check_item (g_queue_peek_nth (&c.out[0].buffers, 0), 0, 0);
   check_item (g_queue_peek_nth (&c.out[0].buffers, 1), 0, 1);
-  fail_unless_equals_uint64 (stats_get (h->element, "items-cache-hit"), 1);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-cache-hit"), 1);
 
   teardown (h, &c, NULL);
 }
@@ -162,8 +162,8 @@ GST_START_TEST (test_partial_batch_ignores_padding_slots)
   check_item (g_queue_peek_nth (&c.out[3].buffers, 1), 3, 1);
   fail_unless_equals_int (g_queue_get_length (&c.out[1].buffers), 1);
   check_item (g_queue_peek_nth (&c.out[1].buffers, 0), 1, 0);
-  fail_unless_equals_uint64 (stats_get (h->element, "items-in"), 3);
-  fail_unless_equals_uint64 (stats_get (h->element, "batches"), 2);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-in"), 3);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "batches"), 2);
 
   teardown (h, &c, NULL);
 }

@@ -70,7 +70,7 @@ GST_START_TEST (test_flow_not_linked_only_when_all_unlinked)
   fail_unless_equals_int (
       gst_harness_push (h, make_batch (spec, 2)), GST_FLOW_OK);
   fail_unless_equals_int (g_queue_get_length (&c.out[0].buffers), 1);
-  fail_unless_equals_uint64 (stats_get (h->element, "items-out"), 1);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-out"), 1);
   fail_unless_equals_int (
       gst_harness_push (h, make_batch (only1, 1)), GST_FLOW_OK);
 
@@ -80,7 +80,7 @@ GST_START_TEST (test_flow_not_linked_only_when_all_unlinked)
   spec[0].seq = spec[1].seq = 2;
   fail_unless_equals_int (
       gst_harness_push (h, make_batch (spec, 2)), GST_FLOW_NOT_LINKED);
-  fail_unless_equals_uint64 (stats_get (h->element, "items-out"), 1);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-out"), 1);
 
   teardown (h, &c, NULL);
 }
@@ -134,7 +134,7 @@ GST_START_TEST (test_state_change_removes_source_pads_keeps_requested)
   check_item (g_queue_peek_head (&c.out[4].buffers), 4, 1);
   fail_unless (output_find_event (&c.out[4], GST_EVENT_STREAM_START) != NULL);
   /* counters restart with the new run */
-  fail_unless_equals_uint64 (stats_get (h->element, "items-in"), 3);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-in"), 3);
   gst_object_unref (requested);
 
   teardown (h, &c, NULL);
@@ -183,7 +183,7 @@ GST_START_TEST (test_stats_are_posted_every_interval)
     fail_unless (out + dropped <= in);
     gst_message_unref (msg);
   }
-  fail_unless_equals_uint64 (stats_get (h->element, "items-out"), 1);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-out"), 1);
 
   gst_element_set_bus (h->element, NULL);
   gst_object_unref (bus);
@@ -449,7 +449,7 @@ GST_START_TEST (test_pipeline_round_trip_reaches_eos)
   }
   unbatch = gst_bin_get_by_name (GST_BIN (pipeline), "u");
   fail_unless_equals_uint64 (
-      stats_get (unbatch, "items-out"), n_sources * per_source);
+      stats_uint64 (unbatch, "items-out"), n_sources * per_source);
   gst_object_unref (unbatch);
 
   gst_element_set_state (pipeline, GST_STATE_NULL);
@@ -550,10 +550,12 @@ GST_START_TEST (test_pipeline_gpubatch_round_trip)
   }
   batch = gst_bin_get_by_name (GST_BIN (pipeline), "b");
   unbatch = gst_bin_get_by_name (GST_BIN (pipeline), "u");
-  fail_unless_equals_uint64 (stats_get (batch, "items-out"), 4 * VIDEO_FRAMES);
-  fail_unless_equals_uint64 (stats_get (unbatch, "items-in"), 4 * VIDEO_FRAMES);
   fail_unless_equals_uint64 (
-      stats_get (unbatch, "items-out"), 4 * VIDEO_FRAMES);
+      stats_uint64 (batch, "items-out"), 4 * VIDEO_FRAMES);
+  fail_unless_equals_uint64 (
+      stats_uint64 (unbatch, "items-in"), 4 * VIDEO_FRAMES);
+  fail_unless_equals_uint64 (
+      stats_uint64 (unbatch, "items-out"), 4 * VIDEO_FRAMES);
   for (s = 0; s < 4; s++)
     fail_unless_equals_uint64 (
         stats_get_pad (unbatch, s, "items-out"), VIDEO_FRAMES);

@@ -304,7 +304,7 @@ GST_START_TEST (test_frames_come_out_with_caps_timestamps_and_results)
   fail_unless_equals_int (
       count_rois (g_queue_peek_nth (&c.out[2].buffers, 1)), 0);
 
-  fail_unless_equals_uint64 (stats_get (h->element, "items-out"), 6);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-out"), 6);
   for (i = 0; i < 2 * N_FRAME_SOURCES; i++)
     gst_sample_unref (frames[i]);
   teardown (h, &c, bus);
@@ -451,10 +451,10 @@ GST_START_TEST (test_frames_failed_pushed_dropped_not)
       gst_sample_get_buffer (frames[0]));
   check_same_frame (g_queue_peek_nth (&c.out[0].buffers, 1),
       gst_sample_get_buffer (frames[2]));
-  fail_unless_equals_uint64 (stats_get (h->element, "items-failed"), 1);
-  fail_unless_equals_uint64 (stats_get (h->element, "items-dropped"), 1);
-  fail_unless_equals_uint64 (stats_get (h->element, "items-out"), 2);
-  fail_unless_equals_uint64 (stats_get (h->element, "items-cache-hit"), 1);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-failed"), 1);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-dropped"), 1);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-out"), 2);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-cache-hit"), 1);
   for (i = 0; i < 3; i++)
     gst_sample_unref (frames[i]);
   teardown (h, &c, bus);
@@ -539,12 +539,12 @@ GST_START_TEST (test_frames_preroll_hold_keeps_frames)
   fail_unless_equals_int (
       gst_harness_push (h, make_frames_batch (fed, 2, frames)), GST_FLOW_OK);
   fail_unless_equals_int (g_queue_get_length (&c.out[0].buffers), 1);
-  fail_unless_equals_uint64 (stats_get (h->element, "items-held"), 1);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-held"), 1);
 
   fail_unless_equals_int (
       gst_harness_push (h, make_frames_batch (missing, 1, &frames[2])),
       GST_FLOW_OK);
-  fail_unless_equals_uint64 (stats_get (h->element, "items-held"), 0);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-held"), 0);
   fail_unless_equals_int (g_queue_get_length (&c.out[0].buffers), 2);
   fail_unless_equals_int (g_queue_get_length (&c.out[1].buffers), 1);
   for (i = 0; i < 2; i++)
@@ -552,7 +552,7 @@ GST_START_TEST (test_frames_preroll_hold_keeps_frames)
         gst_sample_get_buffer (frames[i]));
   check_same_frame (
       g_queue_peek_head (&c.out[1].buffers), gst_sample_get_buffer (frames[2]));
-  fail_unless_equals_uint64 (stats_get (h->element, "items-out"), 3);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-out"), 3);
 
   for (i = 0; i < 3; i++)
     gst_sample_unref (frames[i]);
@@ -595,7 +595,7 @@ GST_START_TEST (test_frames_refused_caps_fail_clearly)
       gst_harness_push (h, make_frames_batch (spec, 1, &frame)),
       GST_FLOW_NOT_NEGOTIATED);
   check_error (bus, needles);
-  fail_unless_equals_uint64 (stats_get (h->element, "items-dropped"), 1);
+  fail_unless_equals_uint64 (stats_uint64 (h->element, "items-dropped"), 1);
 
   gst_sample_unref (frame);
   gst_pad_unlink (srcpad, sinkpad);
@@ -762,7 +762,7 @@ GST_START_TEST (test_frames_pipeline_gpubatch_keep_frames)
   }
   element = gst_bin_get_by_name (GST_BIN (pipeline), "u");
   fail_unless_equals_uint64 (
-      stats_get (element, "items-out"), PIPE_SOURCES * PIPE_FRAMES);
+      stats_uint64 (element, "items-out"), PIPE_SOURCES * PIPE_FRAMES);
   gst_object_unref (element);
 
   gst_object_unref (pipeline);

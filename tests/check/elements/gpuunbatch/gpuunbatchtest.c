@@ -290,20 +290,6 @@ push_stream_start (GstHarness *h, const gchar *caps_str)
   return ret;
 }
 
-guint64
-stats_get (GstElement *element, const gchar *field)
-{
-  GstStructure *s = NULL;
-  guint64 v = G_MAXUINT64;
-
-  g_object_get (element, "stats", &s, NULL);
-  fail_unless (s != NULL);
-  fail_unless (gst_structure_get_uint64 (s, field, &v),
-      "no %s in %" GST_PTR_FORMAT, field, s);
-  gst_structure_free (s);
-  return v;
-}
-
 /* Per-pad counter of src_@index in the stats, or G_MAXUINT64. */
 guint64
 stats_get_pad (GstElement *element, guint index, const gchar *field)

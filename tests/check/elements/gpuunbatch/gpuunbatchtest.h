@@ -17,6 +17,7 @@
 
 #include "gst/gstgpubatchmeta.h"
 #include "gst/gstgputensorinfo.h"
+#include "tests/check/common/elementcheck.h"
 
 G_BEGIN_DECLS
 
@@ -78,7 +79,6 @@ GstBuffer *make_batch (const SlotSpec *spec, guint n_valid);
 void check_item (GstBuffer *item, guint src, guint seq);
 GstHarness *setup_harness (Collector *c, GstBus **bus);
 gboolean push_stream_start (GstHarness *h, const gchar *caps_str);
-guint64 stats_get (GstElement *element, const gchar *field);
 guint64 stats_get_pad (GstElement *element, guint index, const gchar *field);
 guint count_src_pads (GstElement *element);
 void check_error (GstBus *bus, const gchar *const *needles);
