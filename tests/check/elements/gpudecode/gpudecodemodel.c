@@ -3,14 +3,17 @@
  *
  * gpudecode on a real model in a real pipeline: videotestsrc -> gpubatch
  * -> gpuinfer (mobilenet_v3_small.onnx, engine auto) -> gpudecode
- * mode=classify -> appsink. Each item's top-k must be the arg-sorted
- * logits of the same batch, read from the tensors the results came with,
- * and the confidences their softmax.
+ * mode=classify with a labels file -> appsink. Each item's top-k must be
+ * the arg-sorted logits of the same batch, read from the tensors the
+ * results came with, the confidences their softmax, and the labels the
+ * lines of the file for those classes.
  */
 #include <gst/app/gstappsink.h>
 #include <gst/check/gstcheck.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "gst/gstgpubatchmeta.h"
 #include "gst/gstgpuresultsmeta.h"
@@ -39,6 +42,7 @@ check_slot (GstGpuResultsMeta *results, guint slot, const gfloat *logits)
   guint order[N_CLASSES], i, n;
   const GstGpuResult *r = gst_gpu_results_meta_get_slot (results, slot, &n);
   gdouble max = -INFINITY, sum = 0.0;
+  gchar *label;
 
   for (i = 0; i < N_CLASSES; i++) {
     order[i] = i;
@@ -55,6 +59,9 @@ check_slot (GstGpuResultsMeta *results, guint slot, const gfloat *logits)
 
     fail_unless_equals_int (r[i].kind, GST_GPU_RESULT_CLASS);
     fail_unless_equals_int (r[i].class_id, (gint)order[i]);
+    label = g_strdup_printf ("label %u", order[i]);
+    fail_unless_equals_string (g_quark_to_string (r[i].label), label);
+    g_free (label);
     fail_unless (fabs (r[i].confidence - want) <= 1e-6 * want,
         "slot %u rank %u: confidence %g, softmax %g", slot, i, r[i].confidence,
         want);
@@ -68,17 +75,28 @@ GST_START_TEST (test_classify_mobilenet_matches_logits)
 {
   gchar *model
       = g_build_filename (GPUINFER_MODELS_DIR, "mobilenet_v3_small.onnx", NULL);
-  gchar *desc = g_strdup_printf (
+  gchar *labels_path = NULL, *desc;
+  GString *labels = g_string_new (NULL);
+  GstElement *pipeline, *sink;
+  GstSample *sample;
+  guint items = 0, slot, i;
+  gint fd;
+
+  for (i = 0; i < N_CLASSES; i++)
+    g_string_append_printf (labels, "label %u\n", i);
+  fd = g_file_open_tmp ("gpudecode-labels-XXXXXX.txt", &labels_path, NULL);
+  fail_unless (fd >= 0);
+  close (fd);
+  fail_unless (
+      g_file_set_contents (labels_path, labels->str, labels->len, NULL));
+  desc = g_strdup_printf (
       "videotestsrc num-buffers=6 pattern=ball ! "
       "video/x-raw,width=160,height=120 ! "
       "gpubatch max-batch-size=4 width=224 height=224 adaptive=false ! "
-      "gpuinfer model=%s ! gpudecode mode=classify top-k=%d "
+      "gpuinfer model=%s ! gpudecode mode=classify top-k=%d labels=\"%s\" "
       "score-threshold=0 ! appsink name=sink sync=false",
-      model, TOP_K);
-  GstElement *pipeline = gst_parse_launch (desc, NULL);
-  GstElement *sink;
-  GstSample *sample;
-  guint items = 0, slot;
+      model, TOP_K, labels_path);
+  pipeline = gst_parse_launch (desc, NULL);
 
   fail_unless (pipeline != NULL);
   sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
@@ -109,6 +127,9 @@ GST_START_TEST (test_classify_mobilenet_matches_logits)
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (sink);
   gst_object_unref (pipeline);
+  g_unlink (labels_path);
+  g_free (labels_path);
+  g_string_free (labels, TRUE);
   g_free (desc);
   g_free (model);
 }
