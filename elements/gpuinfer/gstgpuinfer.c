@@ -990,11 +990,12 @@ gst_gpu_infer_get_stats (GstElement *element)
   GstClockTime now = gst_gpu_stats_now ();
   GstStructure *s;
   gchar *model;
-  const gchar *engine_name;
+  const gchar *engine_name, *backend;
 
   GST_OBJECT_LOCK (self);
   model = g_strdup (self->model);
   engine_name = self->engine ? gst_gpu_engine_get_name (self->engine) : "";
+  backend = self->engine ? gst_gpu_engine_get_backend (self->engine) : "";
   GST_OBJECT_UNLOCK (self);
 
   g_mutex_lock (&self->stats_lock);
@@ -1015,8 +1016,8 @@ gst_gpu_infer_get_stats (GstElement *element)
       GST_GPU_STATS_DEVICE, G_TYPE_STRING,
       self->device_kind ? self->device_kind : "none", GST_GPU_STATS_DEVICE_NAME,
       G_TYPE_STRING, self->device_name ? self->device_name : "none", "engine",
-      G_TYPE_STRING, engine_name, "model", G_TYPE_STRING, model ? model : "",
-      NULL);
+      G_TYPE_STRING, engine_name, "engine-backend", G_TYPE_STRING, backend,
+      "model", G_TYPE_STRING, model ? model : "", NULL);
   gst_gpu_stats_set_latency (s, &self->latency);
   gst_gpu_stats_set_throughput (s, &self->throughput, now);
   g_mutex_unlock (&self->stats_lock);

@@ -435,6 +435,12 @@ gst_gpu_engine_get_name (GstGpuEngine *engine)
   return engine->klass->name;
 }
 
+const gchar *
+gst_gpu_engine_get_backend (GstGpuEngine *engine)
+{
+  return engine->backend ? engine->backend : engine->klass->name;
+}
+
 static void
 append_info (GString *s, const GstGpuTensorInfo *info)
 {

@@ -104,6 +104,8 @@ typedef struct _GstGpuEngineClass GstGpuEngineClass;
  *   the options asked for (e.g. unoptimised), for the caller to report
  * @warmup_time: what configure()'s warm-up passes at the batch shape took,
  *   0 when none ran
+ * @backend: set by open(): the library back end the model runs on, e.g.
+ *   "libtorch-cpu", "opencv-cuda" (a static string)
  *
  * The base of every engine instance; an engine's own state follows it in
  * a block of @klass->instance_size bytes.
@@ -121,6 +123,7 @@ struct _GstGpuEngine
   GstGpuEngineOptions options;
   gchar *warning;
   GstClockTime warmup_time;
+  const gchar *backend;
 };
 
 /**
@@ -189,6 +192,9 @@ gboolean gst_gpu_engine_run (GstGpuEngine *engine, guint n,
 void gst_gpu_engine_free (GstGpuEngine *engine);
 
 const gchar *gst_gpu_engine_get_name (GstGpuEngine *engine);
+
+/* Returns: what open() ran the model on ("opencv-cpu", "libtorch-cuda"). */
+const gchar *gst_gpu_engine_get_backend (GstGpuEngine *engine);
 
 /* Returns: (transfer full): the engines built in, comma separated
  * ("torch"), or "none". */

@@ -258,12 +258,14 @@ choose_backend (EngineOnnx *self)
     cv::cuda::setDevice (MAX (engine->device.device_id, 0));
     self->net->setPreferableBackend (cv::dnn::DNN_BACKEND_CUDA);
     self->net->setPreferableTarget (cv::dnn::DNN_TARGET_CUDA);
+    engine->backend = "opencv-cuda";
     GST_INFO ("model '%s' runs on OpenCV's CUDA backend, device %d",
         engine->model_path, MAX (engine->device.device_id, 0));
     return;
   }
   self->net->setPreferableBackend (cv::dnn::DNN_BACKEND_OPENCV);
   self->net->setPreferableTarget (cv::dnn::DNN_TARGET_CPU);
+  engine->backend = "opencv-cpu";
   if (engine->device.cuda) {
     engine->warning = g_strdup_printf (
         "model '%s' runs on the CPU (OpenCV's DNN_BACKEND_OPENCV): this "

@@ -312,8 +312,10 @@ torch_open_impl (EngineTorch *self, GError **error)
     }
     self->device = new c10::Device (
         torch::kCUDA, (c10::DeviceIndex)MAX (engine->device.device_id, 0));
+    engine->backend = "libtorch-cuda";
   } else {
     self->device = new c10::Device (torch::kCPU);
+    engine->backend = "libtorch-cpu";
   }
 
   self->module = new torch::jit::Module (

@@ -38,6 +38,7 @@ setup_harness (const gchar *model_name, const gchar *caps)
   return h;
 }
 
+/* "engine/engine-backend" from the stats, e.g. "onnx/opencv-cpu" */
 static gchar *
 engine_name (GstHarness *h)
 {
@@ -46,7 +47,8 @@ engine_name (GstHarness *h)
 
   g_object_get (h->element, "stats", &stats, NULL);
   fail_unless (stats != NULL);
-  name = g_strdup (gst_structure_get_string (stats, "engine"));
+  name = g_strdup_printf ("%s/%s", gst_structure_get_string (stats, "engine"),
+      gst_structure_get_string (stats, "engine-backend"));
   gst_structure_free (stats);
   return name;
 }
@@ -108,8 +110,8 @@ check_matches_torch (const gchar *pt, const gchar *onnx, const gchar *dims,
     input[i] = (gfloat)g_rand_double_range (rand, -2.0, 2.0);
   want = run_once (pt, dims, input, n_in, &pt_engine);
   got = run_once (onnx, dims, input, n_in, &onnx_engine);
-  fail_unless_equals_string (pt_engine, "torch");
-  fail_unless_equals_string (onnx_engine, "onnx");
+  fail_unless_equals_string (pt_engine, "torch/libtorch-cpu");
+  fail_unless_equals_string (onnx_engine, "onnx/opencv-cpu");
   g_bytes_get_data (want, &size);
   fail_unless_equals_uint64 (size, n_out * sizeof (gfloat));
   check_close (got, g_bytes_get_data (want, NULL), n_out, onnx);
