@@ -228,16 +228,14 @@ GST_START_TEST (test_served_counts_equal_element_stats)
 
 GST_END_TEST;
 
-GST_START_TEST (test_metrics_pass_promtool)
+/* Fails unless `promtool check metrics` accepts /metrics as served now. */
+static void
+check_promtool (void)
 {
-  GstElement *pipeline = run_to_eos ("lint", 8, 8);
   gchar *text, *out = NULL, *err = NULL;
   const gchar *argv[] = { "promtool", "check", "metrics", NULL };
   GSubprocess *proc;
 
-  fail_unless_equals_int (wait_for_metric ("gpustream_items_in_total",
-                              "pipeline=\"lint\",element=\"b\"", 16),
-      16);
   text = http_get (tracer_port, "/metrics", NULL);
   fail_unless (text != NULL);
 
@@ -257,6 +255,16 @@ GST_START_TEST (test_metrics_pass_promtool)
   g_free (err);
   g_free (text);
   g_object_unref (proc);
+}
+
+GST_START_TEST (test_metrics_pass_promtool)
+{
+  GstElement *pipeline = run_to_eos ("lint", 8, 8);
+
+  fail_unless_equals_int (wait_for_metric ("gpustream_items_in_total",
+                              "pipeline=\"lint\",element=\"b\"", 16),
+      16);
+  check_promtool ();
   stop (pipeline);
 }
 
@@ -371,10 +379,12 @@ promql_value (guint port, const gchar *query)
   return value;
 }
 
-GST_START_TEST (test_prometheus_scrapes_items_count)
+/* Starts a real Prometheus server scraping the tracer every 100 ms and
+ * asks it @query until it answers @want (30 s at most, for start-up and
+ * the first scrapes on a loaded machine); returns its last answer. */
+static gdouble
+prometheus_query (const gchar *query, gdouble want)
 {
-  GstElement *pipeline = run_to_eos ("scraped", 19, 11);
-  guint64 in = stats_uint64 (pipeline, "b", "items-in");
   gchar *dir = g_dir_make_tmp ("gpustream-prometheus-XXXXXX", NULL);
   gchar *config = g_build_filename (dir, "prometheus.yml", NULL);
   gchar *data = g_build_filename (dir, "data", NULL);
@@ -395,23 +405,19 @@ GST_START_TEST (test_prometheus_scrapes_items_count)
   gdouble value = -1;
   gint tries;
 
-  fail_unless_equals_int (in, 30);
   fail_unless (g_file_set_contents (config, yml, -1, NULL));
   prometheus = g_subprocess_new (
       G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
       NULL, "prometheus", config_arg, data_arg, listen_arg, NULL);
   fail_unless (prometheus != NULL, "prometheus (Debian package) missing");
 
-  /* start-up, then the first scrapes: 30 s at most on a loaded machine */
-  for (tries = 0; tries < 300 && value != in; tries++) {
-    value = promql_value (
-        port, "gpustream_items_in_total{pipeline=\"scraped\",element=\"b\"}");
-    if (value != in)
+  for (tries = 0; tries < 300 && value != want; tries++) {
+    value = promql_value (port, query);
+    if (value != want)
       g_usleep (100 * 1000);
   }
   g_subprocess_send_signal (prometheus, SIGTERM);
   g_subprocess_wait (prometheus, NULL, NULL);
-  fail_unless_equals_int (value, in);
 
   g_object_unref (prometheus);
   remove_tree (dir);
@@ -422,10 +428,71 @@ GST_START_TEST (test_prometheus_scrapes_items_count)
   g_free (data);
   g_free (config);
   g_free (dir);
+  return value;
+}
+
+GST_START_TEST (test_prometheus_scrapes_items_count)
+{
+  GstElement *pipeline = run_to_eos ("scraped", 19, 11);
+  guint64 in = stats_uint64 (pipeline, "b", "items-in");
+
+  fail_unless_equals_int (in, 30);
+  fail_unless_equals_int (
+      prometheus_query (
+          "gpustream_items_in_total{pipeline=\"scraped\",element=\"b\"}", in),
+      in);
   stop (pipeline);
 }
 
 GST_END_TEST;
+
+#ifdef TRACER_DEMO_MODEL
+/* The README's demo: four 320x240 sources, gpubatch to 224x224 with
+ * ImageNet normalisation, gpuinfer on mobilenet_v3_small, gpuunbatch. */
+#define README_DEMO_SOURCE                                                     \
+  "videotestsrc num-buffers=16 ! video/x-raw,format=RGB,width=320,"            \
+  "height=240,framerate=30/1 ! b.sink_%d u.src_%d ! queue ! fakesink "
+
+GST_START_TEST (test_readme_demo_scraped)
+{
+  gchar *description = g_strdup_printf (
+      "gpubatch name=b max-batch-size=8 width=224 height=224 "
+      "mean=\"<0.485,0.456,0.406>\" std=\"<0.229,0.224,0.225>\" ! "
+      "gpuinfer name=i model=%s ! gpuunbatch name=u " README_DEMO_SOURCE
+          README_DEMO_SOURCE README_DEMO_SOURCE README_DEMO_SOURCE,
+      TRACER_DEMO_MODEL, 0, 0, 1, 1, 2, 2, 3, 3);
+  GstElement *pipeline = gst_parse_launch (description, NULL);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg;
+  guint64 computed;
+
+  gst_object_set_name (GST_OBJECT (pipeline), "demo");
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING)
+               != GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_timed_pop_filtered (
+      bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+
+  computed = stats_uint64 (pipeline, "i", "items-computed");
+  fail_unless_equals_int (computed, 64);
+  fail_unless_equals_int (wait_for_metric ("gpustream_items_computed_total",
+                              "pipeline=\"demo\",element=\"i\"", 64),
+      64);
+  check_promtool ();
+  fail_unless_equals_int (
+      prometheus_query ("gpustream_items_computed_total{pipeline=\"demo\","
+                        "element=\"i\",kind=\"gpuinfer\"}",
+          computed),
+      computed);
+
+  gst_object_unref (bus);
+  g_free (description);
+  stop (pipeline);
+}
+
+GST_END_TEST;
+#endif
 
 /* The text of the element with id="@id" in serialised HTML (no markup
  * inside), or NULL. */
@@ -533,6 +600,9 @@ tracer_suite (void)
   tcase_add_test (tc, test_elements_and_pipelines_come_and_go);
   tcase_add_test (tc, test_prometheus_scrapes_items_count);
   tcase_add_test (tc, test_dashboard_updates_in_chromium);
+#ifdef TRACER_DEMO_MODEL
+  tcase_add_test (tc, test_readme_demo_scraped);
+#endif
   return s;
 }
 
