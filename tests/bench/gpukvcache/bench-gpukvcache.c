@@ -452,6 +452,30 @@ compare_outputs (
   return differ;
 }
 
+/* The smallest largest-difference between the outputs of two different
+ * pictures in @ref: a cache that served a wrong entry would be off by at
+ * least this much. */
+static gdouble
+picture_spread (const Run *ref, const Stream *s)
+{
+  gdouble spread = G_MAXDOUBLE, d;
+  guint f, g, k;
+
+  for (f = 0; f < s->n_frames; f++) {
+    for (g = f + 1; g < s->n_frames; g++) {
+      const gfloat *a = ref->outputs + (gsize)f * N_CLASSES;
+      const gfloat *b = ref->outputs + (gsize)g * N_CLASSES;
+
+      if (s->repeat[f] || s->repeat[g])
+        continue;
+      for (d = 0, k = 0; k < N_CLASSES; k++)
+        d = MAX (d, fabs ((gdouble)a[k] - b[k]));
+      spread = MIN (spread, d);
+    }
+  }
+  return spread;
+}
+
 static int
 compare_doubles (const void *a, const void *b)
 {
@@ -517,7 +541,7 @@ bench_model (const ModelCase *m, const gchar *models_dir, guint *cache_serial)
   gchar *model = g_strdup_printf ("%s/%s.pt", models_dir, m->name);
   Run runs[ROUNDS][N_VARIANTS];
   gdouble best[N_VARIANTS] = { 0 }, best_cpu[N_VARIANTS] = { 0 };
-  gdouble max_diff = 0, diff;
+  gdouble max_diff = 0, cached_diff = 0, base_diff = 0, spread, diff;
   guint r, v, i, f, repeats = 0, differ = 0, base_differ = 0;
   const Run *c, *b;
   guint window, window_computed;
@@ -585,10 +609,13 @@ bench_model (const ModelCase *m, const gchar *models_dir, guint *cache_serial)
         continue;
       i = compare_outputs (
           &runs[r][v], &runs[0][BASELINE], stream.n_frames, &diff);
-      if (v == CACHED)
+      if (v == CACHED) {
         differ += i;
-      else
+        cached_diff = MAX (cached_diff, diff);
+      } else {
         base_differ += i;
+        base_diff = MAX (base_diff, diff);
+      }
       max_diff = MAX (max_diff, diff);
     }
   }
@@ -628,11 +655,29 @@ bench_model (const ModelCase *m, const gchar *models_dir, guint *cache_serial)
            "baseline round 0; frames differing in the other baseline runs: "
            "%u)\n",
       differ ? "no" : "yes", ROUNDS, base_differ);
+  /* libtorch's kernels differ between batch sizes and thread splits, so
+   * the baseline runs (at 8 and at 4) may differ in the last bits; a cached
+   * result is right when it is within that noise: byte for byte when the
+   * baseline runs agree. A model whose pictures differ by no more than
+   * that noise (random weights can do that) cannot show a wrong entry, and
+   * says so. */
+  spread = picture_spread (&runs[0][BASELINE], &stream);
   if (differ || base_differ)
     g_print ("  %u cached / %u baseline frame outputs differ, largest "
-             "difference %g\n",
-        differ, base_differ, max_diff);
-  ok = differ == 0;
+             "difference %g (cached runs %g, baseline runs %g); two "
+             "different pictures differ by at least %g\n",
+        differ, base_differ, max_diff, cached_diff, base_diff, spread);
+  if (spread <= 10 * base_diff) {
+    g_print ("  outputs not checked: this model's outputs for different "
+             "pictures differ by no more than 10x its run-to-run noise\n");
+    ok = TRUE;
+  } else {
+    ok = cached_diff <= base_diff;
+  }
+  if (!ok)
+    g_printerr ("%s: a cached output differs from the baseline by %g, more "
+                "than the baseline runs differ from each other (%g)\n",
+        m->name, cached_diff, base_diff);
 
 out:
   for (r = 0; r < ROUNDS; r++)
