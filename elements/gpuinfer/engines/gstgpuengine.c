@@ -150,6 +150,17 @@ find_cxx_raise_slot (struct dl_phdr_info *info, size_t size, void *data)
   return 1;
 }
 
+/* AddressSanitizer aborts the process on any dlopen with RTLD_DEEPBIND
+ * (its interceptors must come first in every lookup), so a sanitizer build
+ * loads the engine normally and only warns. */
+#if defined(__SANITIZE_ADDRESS__)
+#define GST_GPU_ENGINE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GST_GPU_ENGINE_ASAN 1
+#endif
+#endif
+
 /* RTLD_DEEPBIND when libstdc++ is bound to another unwinder than the
  * global scope offers (see above), else 0. */
 static int
@@ -166,10 +177,18 @@ cxx_unwinder_bind_flag (void)
   if (!resume || !dladdr (resume, &resume_info)
       || g_strcmp0 (raise_info.dli_fname, resume_info.dli_fname) == 0)
     return 0;
+#ifdef GST_GPU_ENGINE_ASAN
+  GST_WARNING ("libstdc++ raises with %s but _Unwind_Resume resolves to %s, "
+               "and AddressSanitizer forbids loading the engine with its own "
+               "dependencies first: a model that raises may abort",
+      raise_info.dli_fname, resume_info.dli_fname);
+  return 0;
+#else
   GST_INFO ("libstdc++ raises with %s but _Unwind_Resume resolves to %s: "
             "loading the engine with its own dependencies first",
       raise_info.dli_fname, resume_info.dli_fname);
   return RTLD_DEEPBIND;
+#endif
 }
 
 /* OpenMP threads that wait (libgomp's default, OMP_WAIT_POLICY unset)
