@@ -730,3 +730,20 @@ gst_gpu_tensors_config_to_caps (
   g_string_free (types, TRUE);
   return caps;
 }
+
+void
+gst_gpu_caps_query_reply (GstQuery *query, GstCaps *caps)
+{
+  GstCaps *filter;
+
+  gst_query_parse_caps (query, &filter);
+  if (filter) {
+    GstCaps *tmp
+        = gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
+
+    gst_caps_unref (caps);
+    caps = tmp;
+  }
+  gst_query_set_caps_result (query, caps);
+  gst_caps_unref (caps);
+}

@@ -95,4 +95,8 @@ gboolean gst_gpu_tensors_config_from_caps (
 GstCaps *gst_gpu_tensors_config_to_caps (
     const GstGpuTensorsConfig *config, const gchar *feature);
 
+/* Answers a CAPS @query with @caps (transfer full) narrowed by the query's
+ * filter, the filter's order first. */
+void gst_gpu_caps_query_reply (GstQuery *query, GstCaps *caps);
+
 G_END_DECLS

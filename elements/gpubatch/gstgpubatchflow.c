@@ -1433,24 +1433,15 @@ gst_gpu_batch_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
       ret = query_latency (self, query);
       break;
     case GST_QUERY_CAPS: {
-      GstCaps *filter, *caps = NULL;
+      GstCaps *caps = NULL;
 
-      gst_query_parse_caps (query, &filter);
       GST_GPU_BATCH_LOCK (self);
       if (self->src_caps)
         caps = gst_caps_ref (self->src_caps);
       GST_GPU_BATCH_UNLOCK (self);
       if (!caps)
         caps = gst_pad_get_pad_template_caps (pad);
-      if (filter) {
-        GstCaps *tmp
-            = gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
-
-        gst_caps_unref (caps);
-        caps = tmp;
-      }
-      gst_query_set_caps_result (query, caps);
-      gst_caps_unref (caps);
+      gst_gpu_caps_query_reply (query, caps);
       ret = TRUE;
       break;
     }

@@ -612,22 +612,10 @@ gst_gpu_batch_pad_query (GstPad *gpad, GstObject *parent, GstQuery *query)
   gboolean ret;
 
   switch (GST_QUERY_TYPE (query)) {
-    case GST_QUERY_CAPS: {
-      GstCaps *filter, *caps = pad_get_caps (self, pad);
-
-      gst_query_parse_caps (query, &filter);
-      if (filter) {
-        GstCaps *tmp
-            = gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
-
-        gst_caps_unref (caps);
-        caps = tmp;
-      }
-      gst_query_set_caps_result (query, caps);
-      gst_caps_unref (caps);
+    case GST_QUERY_CAPS:
+      gst_gpu_caps_query_reply (query, pad_get_caps (self, pad));
       ret = TRUE;
       break;
-    }
     case GST_QUERY_ACCEPT_CAPS: {
       GstCaps *caps, *allowed = pad_get_caps (self, pad);
 

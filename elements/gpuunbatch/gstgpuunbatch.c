@@ -1167,23 +1167,14 @@ static gboolean
 gst_gpu_unbatch_sink_query (GstPad *pad, GstObject *parent, GstQuery *query)
 {
   GstGpuUnbatch *self = GST_GPU_UNBATCH (parent);
-  GstCaps *filter, *caps, *templ;
+  GstCaps *caps, *templ;
   gboolean ret = TRUE;
 
   switch (GST_QUERY_TYPE (query)) {
     case GST_QUERY_CAPS:
       /* outputs are always system memory, so what downstream takes does
        * not restrict what we take */
-      gst_query_parse_caps (query, &filter);
-      templ = gst_pad_get_pad_template_caps (pad);
-      if (filter)
-        caps
-            = gst_caps_intersect_full (filter, templ, GST_CAPS_INTERSECT_FIRST);
-      else
-        caps = gst_caps_ref (templ);
-      gst_query_set_caps_result (query, caps);
-      gst_caps_unref (caps);
-      gst_caps_unref (templ);
+      gst_gpu_caps_query_reply (query, gst_pad_get_pad_template_caps (pad));
       break;
     case GST_QUERY_ACCEPT_CAPS:
       gst_query_parse_accept_caps (query, &caps);
@@ -1217,12 +1208,11 @@ static gboolean
 gst_gpu_unbatch_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
 {
   GstGpuUnbatch *self = GST_GPU_UNBATCH (parent);
-  GstCaps *filter, *caps = NULL, *result;
+  GstCaps *caps = NULL;
   gboolean ret = TRUE;
 
   switch (GST_QUERY_TYPE (query)) {
     case GST_QUERY_CAPS:
-      gst_query_parse_caps (query, &filter);
       g_mutex_lock (&self->lock);
       if (self->frames && GST_GPU_UNBATCH_PAD (pad)->caps)
         caps = gst_caps_ref (GST_GPU_UNBATCH_PAD (pad)->caps);
@@ -1233,14 +1223,7 @@ gst_gpu_unbatch_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
       g_mutex_unlock (&self->lock);
       if (caps == NULL)
         caps = gst_pad_get_pad_template_caps (pad);
-      if (filter) {
-        result
-            = gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
-        gst_caps_unref (caps);
-        caps = result;
-      }
-      gst_query_set_caps_result (query, caps);
-      gst_caps_unref (caps);
+      gst_gpu_caps_query_reply (query, caps);
       break;
     default:
       ret = gst_pad_query_default (pad, parent, query);
