@@ -430,7 +430,7 @@ gst_gpu_unbatch_pad_sync_sticky_locked (
   GstFlowReturn ret;
 
   if (!srcpad->need_sticky || self->upstream_stream_id == NULL)
-    goto out;
+    return;
 
   /* a frames pad waiting for its caps may have it already */
   event = gst_pad_get_sticky_event (pad, GST_EVENT_STREAM_START, 0);
@@ -441,9 +441,9 @@ gst_gpu_unbatch_pad_sync_sticky_locked (
   }
   gst_event_unref (event);
   if (ret != GST_FLOW_OK)
-    goto out;
+    return;
   if (self->frames && caps == NULL)
-    goto out;
+    return;
 
   if (caps) {
     event = gst_event_new_caps (caps);
@@ -456,9 +456,6 @@ gst_gpu_unbatch_pad_sync_sticky_locked (
     gst_pad_store_sticky_event (pad, self->segment);
 
   srcpad->need_sticky = FALSE;
-
-out:
-  return;
 }
 
 /* Any thread, without self->lock. Creates, activates (when the element is
