@@ -24,10 +24,24 @@ overflow_harness (const gchar *policy, Sink **sink)
   return h;
 }
 
-GST_START_TEST (test_overflow_drop_newest)
+/* Each drop policy with 24 items into capacity 8 (batches of 4) behind a
+ * sink that holds the first batch: 12 are dropped; the survivors are the
+ * first batch and then, from item 4 on, the items @shift later. */
+static const struct
+{
+  const gchar *policy;
+  guint shift;
+} drop_cases[] = {
+  /* the survivors are the oldest twelve */
+  { "drop-newest", 0 },
+  /* items 4-7, 8-11 and 12-15 made way for newer ones */
+  { "drop-oldest", 12 },
+};
+
+GST_START_TEST (test_overflow_drop)
 {
   Sink *sink;
-  GstHarness *h = overflow_harness ("drop-newest", &sink);
+  GstHarness *h = overflow_harness (drop_cases[__i__].policy, &sink);
   guint i;
 
   for (i = 4; i < 24; i++)
@@ -38,10 +52,9 @@ GST_START_TEST (test_overflow_drop_newest)
   gst_harness_push_event (h, gst_event_new_eos ());
   wait_eos_event (h);
   fail_unless_equals_int (sink_get (sink, &sink->slots), 12);
-  /* the survivors are the oldest twelve */
   for (i = 0; i < 12; i++)
-    fail_unless_equals_uint64 (
-        g_array_index (sink->pts, GstClockTime, i), i * GST_SECOND);
+    fail_unless_equals_uint64 (g_array_index (sink->pts, GstClockTime, i),
+        (i < 4 ? i : i + drop_cases[__i__].shift) * GST_SECOND);
   fail_unless_equals_uint64 (stat_u64 (h->element, "items-in"), 24);
   gst_harness_teardown (h);
   sink_free (sink);
@@ -49,35 +62,6 @@ GST_START_TEST (test_overflow_drop_newest)
 
 GST_END_TEST;
 
-GST_START_TEST (test_overflow_drop_oldest)
-{
-  Sink *sink;
-  GstHarness *h = overflow_harness ("drop-oldest", &sink);
-  guint i;
-
-  for (i = 4; i < 24; i++)
-    fail_unless_equals_int (
-        gst_harness_push (h, gray_buffer (i, i * GST_SECOND)), GST_FLOW_OK);
-  /* items 4-7, 8-11 and 12-15 made way for newer ones */
-  fail_unless_equals_uint64 (stat_u64 (h->element, "items-dropped"), 12);
-  sink_allow (sink, G_MAXUINT);
-  gst_harness_push_event (h, gst_event_new_eos ());
-  wait_eos_event (h);
-  fail_unless_equals_int (sink_get (sink, &sink->slots), 12);
-  for (i = 0; i < 4; i++)
-    fail_unless_equals_uint64 (
-        g_array_index (sink->pts, GstClockTime, i), i * GST_SECOND);
-  for (i = 4; i < 12; i++)
-    fail_unless_equals_uint64 (
-        g_array_index (sink->pts, GstClockTime, i), (i + 12) * GST_SECOND);
-  gst_harness_teardown (h);
-  sink_free (sink);
-}
-
-GST_END_TEST;
-
-/* keep-frames with drop-oldest: the frames of dropped batches go with
- * them, so no more frames live than the batches held and downstream. */
 GST_START_TEST (test_overflow_drop_oldest_releases_frames)
 {
   GstHarness *h = batch_harness ("max-batch-size=4 adaptive=false "
@@ -96,7 +80,7 @@ GST_START_TEST (test_overflow_drop_oldest_releases_frames)
     if (i == 3)
       sink_wait_entered (sink, 1);
   }
-  /* as in test_overflow_drop_oldest: items 4-15 dropped; the sink holds
+  /* as in test_overflow_drop with drop-oldest: items 4-15 dropped; the sink holds
    * 0-3 and gpubatch 16-23 */
   fail_unless_equals_uint64 (stat_u64 (h->element, "items-dropped"), 12);
   fail_unless_equals_int (g_atomic_int_get (&gone), 12);
@@ -812,8 +796,7 @@ gpubatchflow_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_set_timeout (tc, 120);
-  tcase_add_test (tc, test_overflow_drop_newest);
-  tcase_add_test (tc, test_overflow_drop_oldest);
+  tcase_add_loop_test (tc, test_overflow_drop, 0, G_N_ELEMENTS (drop_cases));
   tcase_add_test (tc, test_overflow_drop_oldest_releases_frames);
   tcase_add_test (tc, test_overflow_block_loses_nothing);
   tcase_add_test (tc, test_waiting_source_gets_a_slot_before_a_busy_one);
