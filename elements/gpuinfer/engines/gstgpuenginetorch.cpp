@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "elements/gpuinfer/engines/gstgpuenginetorch.h"
+#include "elements/gpuinfer/engines/gstgpuenginetorchprepare.h"
 
 namespace {
 
@@ -324,14 +325,18 @@ torch_open_impl (EngineTorch *self, GError **error)
   self->threads = engine->options.threads ? (int)engine->options.threads
                                           : (int)g_get_num_processors ();
 
-  /* Frozen (weights folded in as constants) and optimised for inference
-   * (conv/batch-norm folding, fused and MKL-DNN kernels on the CPU), as
-   * libtorch runs a model fastest. A model that cannot be prepared runs as
-   * loaded. */
+  /* Frozen and optimised (gstgpuenginetorchprepare.h). A model that cannot
+   * be prepared runs as loaded. */
   if (engine->options.optimize) {
     try {
-      torch::jit::Module frozen = torch::jit::freeze (*self->module);
-      *self->module = torch::jit::optimize_for_inference (frozen);
+      guint rewritten;
+
+      *self->module
+          = gst_gpu_torch_prepare_for_inference (*self->module, &rewritten);
+      if (rewritten > 0)
+        GST_INFO ("model '%s': %u MKL-DNN activations on channel counts "
+                  "that are not multiples of 16 run dense",
+            engine->model_path, rewritten);
       self->optimized = true;
     } catch (const std::exception &e) {
       engine->warning = g_strdup_printf (

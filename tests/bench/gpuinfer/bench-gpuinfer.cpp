@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "elements/gpuinfer/engines/gstgpuengine.h"
+#include "elements/gpuinfer/engines/gstgpuenginetorchprepare.h"
 #include "gst/gstgpubatchmeta.h"
 #include "tests/bench/bench-openmp.h"
 
@@ -356,9 +357,10 @@ bench_overhead (const char *name, const std::string &path, guint n_steps,
 
   /* prepared as the engine prepares it (optimize=true) */
   torch::jit::Module module = torch::jit::load (path);
+  unsigned n_dense;
+
   module.eval ();
-  torch::jit::Module frozen = torch::jit::freeze (module);
-  module = torch::jit::optimize_for_inference (frozen);
+  module = gst_gpu_torch_prepare_for_inference (module, &n_dense);
   engine = gst_gpu_engine_open ("auto", path.c_str (), &device, NULL, &error);
   if (!engine)
     goto out_error;

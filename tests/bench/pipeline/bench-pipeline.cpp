@@ -31,6 +31,7 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
+#include "elements/gpuinfer/engines/gstgpuenginetorchprepare.h"
 #include "gpu/convert/gstgpuconvert.h"
 #include "tests/bench/bench-openmp.h"
 #include "gst/gstgpubatchmeta.h"
@@ -137,17 +138,17 @@ run_pipeline (const std::string &model, guint batch, guint frames)
   return rate;
 }
 
-/* The torch engine's preparation (gstgpuenginetorch.cpp): eval, freeze,
- * optimize_for_inference; its forward passes run under InferenceMode with
- * the graph executor's own optimisation off. */
+/* Loaded and prepared as the engine prepares it (optimize=true); its
+ * forward passes run under InferenceMode with the graph executor's own
+ * optimisation off. */
 static torch::jit::Module
 load_optimized (const std::string &path)
 {
   torch::jit::Module module = torch::jit::load (path);
+  unsigned n_dense;
 
   module.eval ();
-  torch::jit::Module frozen = torch::jit::freeze (module);
-  return torch::jit::optimize_for_inference (frozen);
+  return gst_gpu_torch_prepare_for_inference (module, &n_dense);
 }
 
 static double
