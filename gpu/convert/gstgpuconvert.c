@@ -717,6 +717,34 @@ blend_packed_avx2 (const guint8 *row, const gint32 *x0, const gint32 *x1,
   }
   return i;
 }
+
+/* The unscaled case of blend_source_row () for packed pixels of @bpp (3 or
+ * 4) bytes: pixels @x .. @x + @n as fetch_pixel () gives them (the lanes of
+ * its four-byte load), four per 16-byte load and shuffle. @n counts the
+ * pixels whose four-byte load stays in the row. Returns how many of them
+ * it converted. */
+__attribute__ ((target ("avx2"))) static gint
+unpack_packed_avx2 (const guint8 *row, gint x, gint n, v4f *out, gint bpp)
+{
+  /* the four-byte loads of four 3-byte pixels */
+  const __m128i wide3
+      = _mm_setr_epi8 (0, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9, 10, 11, 12);
+  /* the load reaches byte 0 of pixel i + 5 (3 bytes) or pixel i + 3 */
+  const gint reach = bpp == 3 ? 6 : 4;
+  gint i;
+
+  for (i = 0; i + reach <= n; i += 4) {
+    __m128i p = _mm_loadu_si128 ((const __m128i *)(row + bpp * (x + i)));
+
+    if (bpp == 3)
+      p = _mm_shuffle_epi8 (p, wide3);
+    _mm256_storeu_ps (
+        (gfloat *)(out + i), _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (p)));
+    _mm256_storeu_ps ((gfloat *)(out + i + 2),
+        _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (_mm_srli_si128 (p, 8))));
+  }
+  return i;
+}
 #endif
 
 /* Horizontal blend of source row @sy over output columns @dx0 .. @dx0 + @n
@@ -775,7 +803,14 @@ blend_source_row (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
   }
   if (!convert->scaled_x) {
     /* weight 0: the blend is exactly the first pixel */
-    for (i = 0; i < wide; i++)
+    i = 0;
+#ifdef HAVE_AVX2_ROWS
+    if (convert->avx2 && color != GST_GPU_COLOR_GRAY
+        && format <= GST_GPU_PIX_BGRA)
+      i = unpack_packed_avx2 (row, x0[0], wide, out,
+          format == GST_GPU_PIX_RGB || format == GST_GPU_PIX_BGR ? 3 : 4);
+#endif
+    for (; i < wide; i++)
       out[i] = fetch_pixel (s, row, c0, c1, x0[i], format, color, TRUE);
     for (; i < n; i++)
       out[i] = fetch_pixel (s, row, c0, c1, x0[i], format, color, FALSE);
