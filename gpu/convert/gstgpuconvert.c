@@ -90,6 +90,7 @@ struct _GstGpuVideoConvert
    * plane) and its scale and offset */
   gint wide_columns;
   gboolean avx2; /* the CPU runs AVX2 */
+  gboolean f16c; /* and F16C: float16 slots stored by vcvtps2ph */
   guint lane_channel[3];
   gfloat lane_scale __attribute__ ((vector_size (16)));
   gfloat lane_offset __attribute__ ((vector_size (16)));
@@ -851,10 +852,30 @@ any_lane (v4u m)
 #endif
 }
 
-/* Four slot values to @d (an element pointer of the slot's dtype). */
-static ALWAYS_INLINE void
-store4 (gpointer d, v4f v, const gint type)
+#ifdef HAVE_AVX2_ROWS
+/* Four halves by the CPU's own conversion, rounding to nearest even: what
+ * gst_gpu_float_to_half () gives for every finite value and infinity (a
+ * NaN, which no slot value can be, may keep more of its payload). Inlined
+ * only into functions built for F16C. */
+__attribute__ ((target ("avx2,f16c"))) static inline void
+store4_f16c (gpointer d, v4f v)
 {
+  _mm_storel_epi64 (
+      (__m128i *)d, _mm_cvtps_ph ((__m128)v, _MM_FROUND_TO_NEAREST_INT));
+}
+#endif
+
+/* Four slot values to @d (an element pointer of the slot's dtype); @f16c:
+ * float16 by store4_f16c (). */
+static ALWAYS_INLINE void
+store4 (gpointer d, v4f v, const gint type, const gboolean f16c)
+{
+#ifdef HAVE_AVX2_ROWS
+  if (type == GST_GPU_OUT_FLOAT16 && f16c) {
+    store4_f16c (d, v);
+    return;
+  }
+#endif
   switch (type) {
     case GST_GPU_OUT_FLOAT32:
       memcpy (d, &v, sizeof (v));
@@ -886,13 +907,14 @@ store4 (gpointer d, v4f v, const gint type)
 
 /* Vertical blend of @top and @bot with weight @wy, scaled and offset, for
  * row @dy, columns @dx0 .. @dx0 + @n of the scaled rectangle, stored into
- * the slot. Always
- * inlined with constant @layout, @type, @channels and @swap (channel c of
- * the slot is lane 2 - c rather than c). */
+ * the slot. Always inlined with constant @layout, @type, @channels, @swap
+ * (channel c of the slot is lane 2 - c rather than c) and @f16c (see
+ * store4 ()). */
 static ALWAYS_INLINE void
 store_row (const GstGpuVideoConvert *convert, gpointer dst, gint dy, gint dx0,
     gint n, const v4f *top, const v4f *bot, gfloat wy, const gint layout,
-    const gint type, const gint channels, const gboolean swap)
+    const gint type, const gint channels, const gboolean swap,
+    const gboolean f16c)
 {
   const GstGpuSlotParams *p = &convert->params;
   const gsize esize = type == GST_GPU_OUT_FLOAT32   ? 4
@@ -944,24 +966,24 @@ store_row (const GstGpuVideoConvert *convert, gpointer dst, gint dy, gint dx0,
       o1 = __builtin_shuffle (q[1], q[2], (v4i){ 1, 2, 4, 5 });
       t = __builtin_shuffle (q[2], q[3], (v4i){ 2, 2, 4, 4 });
       o2 = __builtin_shuffle (t, q[3], (v4i){ 0, 2, 5, 6 });
-      store4 (d[0] + (gsize)i * 3 * esize, o0, type);
-      store4 (d[0] + ((gsize)i * 3 + 4) * esize, o1, type);
-      store4 (d[0] + ((gsize)i * 3 + 8) * esize, o2, type);
+      store4 (d[0] + (gsize)i * 3 * esize, o0, type, f16c);
+      store4 (d[0] + ((gsize)i * 3 + 4) * esize, o1, type, f16c);
+      store4 (d[0] + ((gsize)i * 3 + 8) * esize, o2, type, f16c);
     } else {
       /* transpose: lane k of the four pixels into plane k */
       v4f t0 = __builtin_shuffle (q[0], q[1], (v4i){ 0, 4, 1, 5 });
       v4f t1 = __builtin_shuffle (q[2], q[3], (v4i){ 0, 4, 1, 5 });
 
       store4 (d[0] + i * esize, __builtin_shuffle (t0, t1, (v4i){ 0, 1, 4, 5 }),
-          type);
+          type, f16c);
       if (channels == 3) {
         v4f t2 = __builtin_shuffle (q[0], q[1], (v4i){ 2, 6, 3, 7 });
         v4f t3 = __builtin_shuffle (q[2], q[3], (v4i){ 2, 6, 3, 7 });
 
         store4 (d[1] + i * esize,
-            __builtin_shuffle (t0, t1, (v4i){ 2, 3, 6, 7 }), type);
+            __builtin_shuffle (t0, t1, (v4i){ 2, 3, 6, 7 }), type, f16c);
         store4 (d[2] + i * esize,
-            __builtin_shuffle (t2, t3, (v4i){ 0, 1, 4, 5 }), type);
+            __builtin_shuffle (t2, t3, (v4i){ 0, 1, 4, 5 }), type, f16c);
       }
     }
   }
@@ -982,42 +1004,52 @@ store_row (const GstGpuVideoConvert *convert, gpointer dst, gint dy, gint dx0,
   }
 }
 
+/* store_row () for the plan's layout, channels and lane order, with
+ * constant @type and @f16c. */
+#define STORE_ROW(layout, type, channels, swap, f16c)                          \
+  store_row (convert, dst, dy, dx0, n, top, bot, wy, layout, type, channels,   \
+      swap, f16c)
+#define STORE_ROW_TYPE(type, f16c)                                             \
+  do {                                                                         \
+    if (convert->params.channels == 1)                                         \
+      STORE_ROW (GST_GPU_LAYOUT_NCHW, type, 1, FALSE, f16c);                   \
+    else if (convert->params.layout == GST_GPU_LAYOUT_NCHW)                    \
+      STORE_ROW (GST_GPU_LAYOUT_NCHW, type, 3, FALSE, f16c);                   \
+    else if (convert->lane_channel[0] != 0)                                    \
+      STORE_ROW (GST_GPU_LAYOUT_NHWC, type, 3, TRUE, f16c);                    \
+    else                                                                       \
+      STORE_ROW (GST_GPU_LAYOUT_NHWC, type, 3, FALSE, f16c);                   \
+  } while (0)
+
 /* Picks the store_row () specialisation of the plan. */
 CPU_CLONES static void
 store_row_any (const GstGpuVideoConvert *convert, gpointer dst, gint dy,
     gint dx0, gint n, const v4f *top, const v4f *bot, gfloat wy)
 {
-  const GstGpuSlotParams *p = &convert->params;
-
-#define STORE_ROW(layout, type, channels, swap)                                \
-  store_row (                                                                  \
-      convert, dst, dy, dx0, n, top, bot, wy, layout, type, channels, swap)
-#define STORE_ROW_TYPE(type)                                                   \
-  do {                                                                         \
-    if (p->channels == 1)                                                      \
-      STORE_ROW (GST_GPU_LAYOUT_NCHW, type, 1, FALSE);                         \
-    else if (p->layout == GST_GPU_LAYOUT_NCHW)                                 \
-      STORE_ROW (GST_GPU_LAYOUT_NCHW, type, 3, FALSE);                         \
-    else if (convert->lane_channel[0] != 0)                                    \
-      STORE_ROW (GST_GPU_LAYOUT_NHWC, type, 3, TRUE);                          \
-    else                                                                       \
-      STORE_ROW (GST_GPU_LAYOUT_NHWC, type, 3, FALSE);                         \
-  } while (0)
-
-  switch (p->type) {
+  switch (convert->params.type) {
     case GST_GPU_OUT_FLOAT32:
-      STORE_ROW_TYPE (GST_GPU_OUT_FLOAT32);
+      STORE_ROW_TYPE (GST_GPU_OUT_FLOAT32, FALSE);
       break;
     case GST_GPU_OUT_FLOAT16:
-      STORE_ROW_TYPE (GST_GPU_OUT_FLOAT16);
+      STORE_ROW_TYPE (GST_GPU_OUT_FLOAT16, FALSE);
       break;
     default:
-      STORE_ROW_TYPE (GST_GPU_OUT_UINT8);
+      STORE_ROW_TYPE (GST_GPU_OUT_UINT8, FALSE);
       break;
   }
+}
+
+#ifdef HAVE_AVX2_ROWS
+/* store_row_any () for float16 slots on a CPU with F16C. */
+__attribute__ ((target ("avx2,f16c"))) static void
+store_row_f16c (const GstGpuVideoConvert *convert, gpointer dst, gint dy,
+    gint dx0, gint n, const v4f *top, const v4f *bot, gfloat wy)
+{
+  STORE_ROW_TYPE (GST_GPU_OUT_FLOAT16, TRUE);
+}
+#endif
 #undef STORE_ROW_TYPE
 #undef STORE_ROW
-}
 
 /* Output rows @dy0 .. @dy1 of the strip of columns @dx0 .. @dx0 + @n.
  * Always inlined with constant @format and @color. */
@@ -1052,6 +1084,13 @@ convert_c_strip (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
         held[b] = y1;
       }
     }
+#ifdef HAVE_AVX2_ROWS
+    if (convert->f16c && convert->params.type == GST_GPU_OUT_FLOAT16) {
+      store_row_f16c (
+          convert, dst, dy, dx0, n, rows[t], rows[b], convert->wy[dy]);
+      continue;
+    }
+#endif
     store_row_any (convert, dst, dy, dx0, n, rows[t], rows[b], convert->wy[dy]);
   }
 }
@@ -1534,6 +1573,7 @@ plan_lanes (GstGpuVideoConvert *convert)
 
 #ifdef HAVE_AVX2_ROWS
   convert->avx2 = __builtin_cpu_supports ("avx2");
+  convert->f16c = convert->avx2 && __builtin_cpu_supports ("f16c");
 #endif
   convert->wide_columns = p->scaled_width;
   if (convert->source.format == GST_GPU_PIX_RGB
