@@ -357,6 +357,7 @@ source_from_frame (const GstGpuVideoConvert *convert,
 
 typedef gfloat v4f __attribute__ ((vector_size (16)));
 typedef gfloat v8f __attribute__ ((vector_size (32)));
+typedef gint32 v8i __attribute__ ((vector_size (32)));
 typedef gint32 v4i __attribute__ ((vector_size (16)));
 typedef guint32 v4u __attribute__ ((vector_size (16)));
 typedef guint8 v4u8 __attribute__ ((vector_size (4)));
@@ -950,6 +951,9 @@ store_row (const GstGpuVideoConvert *convert, gpointer dst, gint dy, gint dx0,
       memcpy (&t, top + i + k, sizeof (t));
       memcpy (&b, bot + i + k, sizeof (b));
       t = (t + wy * (b - t)) * scale8 + offset8;
+      /* NHWC in the other channel order: lanes 2 1 0 of each pixel */
+      if (layout == GST_GPU_LAYOUT_NHWC && channels == 3 && swap)
+        t = __builtin_shuffle (t, (v8i){ 2, 1, 0, 3, 6, 5, 4, 7 });
       memcpy (q + k, &t, sizeof (t));
     }
     if (layout == GST_GPU_LAYOUT_NHWC && channels == 3) {
@@ -957,10 +961,6 @@ store_row (const GstGpuVideoConvert *convert, gpointer dst, gint dy, gint dx0,
        * takes two lanes of each operand, one SSE2 shufps */
       v4f t, o0, o1, o2;
 
-      if (swap) {
-        for (k = 0; k < 4; k++)
-          q[k] = __builtin_shuffle (q[k], (v4i){ 2, 1, 0, 3 });
-      }
       t = __builtin_shuffle (q[1], q[0], (v4i){ 0, 0, 6, 6 });
       o0 = __builtin_shuffle (q[0], t, (v4i){ 0, 1, 6, 4 });
       o1 = __builtin_shuffle (q[1], q[2], (v4i){ 1, 2, 4, 5 });
