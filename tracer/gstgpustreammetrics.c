@@ -513,12 +513,17 @@ render_pads (Render *r, GstElement *element, const gchar *labels)
     json_builder_set_member_name (r->json, "peer");
     if (peer) {
       GstElement *peer_parent = gst_pad_get_parent_element (peer);
-      gchar *str = g_strdup_printf ("%s.%s",
-          peer_parent ? GST_OBJECT_NAME (peer_parent) : "",
-          GST_OBJECT_NAME (peer));
+      /* copies: a name may change while we render */
+      gchar *parent_name
+          = peer_parent ? gst_object_get_name (GST_OBJECT (peer_parent)) : NULL;
+      gchar *peer_name = gst_object_get_name (GST_OBJECT (peer));
+      gchar *str = g_strdup_printf (
+          "%s.%s", parent_name ? parent_name : "", peer_name);
 
       json_builder_add_string_value (r->json, str);
       g_free (str);
+      g_free (peer_name);
+      g_free (parent_name);
       gst_clear_object (&peer_parent);
       gst_object_unref (peer);
     } else
@@ -679,16 +684,20 @@ static void
 render_bin (Render *r, const gchar *pipeline, GstBin *bin)
 {
   GList *children = NULL, *l;
+  gchar *name;
 
-  /* bin->children is prepended to: reverse for the order of addition */
+  /* bin->children is prepended to: reverse for the order of addition; the
+   * name is copied, as it may change while we render */
   GST_OBJECT_LOCK (bin);
   for (l = bin->children; l; l = l->next)
     children = g_list_prepend (children, gst_object_ref (l->data));
+  name = g_strdup (GST_OBJECT_NAME (bin));
   GST_OBJECT_UNLOCK (bin);
 
   for (l = children; l; l = l->next)
-    render_element (r, pipeline, GST_OBJECT_NAME (bin), l->data);
+    render_element (r, pipeline, name, l->data);
   g_list_free_full (children, gst_object_unref);
+  g_free (name);
 }
 
 void

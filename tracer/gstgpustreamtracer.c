@@ -139,11 +139,17 @@ on_push_post (GstTracer *tracer, GstClockTime ts, GstPad *pad, GstFlowReturn r)
   gst_gpu_stream_metrics_push_post (ts);
 }
 
+/* Names are copied under each object's lock: they may change meanwhile. */
 static gint
 compare_names (gconstpointer a, gconstpointer b)
 {
-  return g_strcmp0 (
-      GST_OBJECT_NAME (*(GstObject **)a), GST_OBJECT_NAME (*(GstObject **)b));
+  gchar *name_a = gst_object_get_name (*(GstObject **)a);
+  gchar *name_b = gst_object_get_name (*(GstObject **)b);
+  gint order = g_strcmp0 (name_a, name_b);
+
+  g_free (name_a);
+  g_free (name_b);
+  return order;
 }
 
 /* Server thread: renders every live top-level bin, drops the dead ones. */
@@ -160,13 +166,17 @@ refresh (gpointer user_data)
   g_hash_table_iter_init (&iter, self->bins);
   while (g_hash_table_iter_next (&iter, NULL, &ref)) {
     GstObject *bin = g_weak_ref_get (ref);
+    GstObject *parent = bin ? gst_object_get_parent (bin) : NULL;
 
-    if (!bin)
+    if (!bin) {
       g_hash_table_iter_remove (&iter);
-    else if (GST_OBJECT_PARENT (bin))
-      gst_object_unref (bin); /* added to a bin since: rendered from its top */
-    else
+    } else if (parent) {
+      /* added to a bin since: rendered from its top */
+      gst_object_unref (parent);
+      gst_object_unref (bin);
+    } else {
       g_ptr_array_add (tops, bin);
+    }
   }
   g_mutex_unlock (&self->lock);
   g_ptr_array_sort (tops, compare_names);
