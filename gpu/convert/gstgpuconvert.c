@@ -699,21 +699,39 @@ __attribute__ ((target ("avx2"))) static gint
 blend_packed_avx2 (const guint8 *row, const gint32 *x0, const gint32 *x1,
     const gfloat *wx, gint n, v4f *out, gint bpp)
 {
+  /* lanes 0-3 of the vector: column i's weight, lanes 4-7: column i + 1's */
+  const __m256i wlanes = _mm256_setr_epi32 (0, 0, 0, 0, 1, 1, 1, 1);
   gint i;
 
   for (i = 0; i + 2 <= n; i += 2) {
-    gint32 a0, b0, a1, b1;
     __m256 a, b, w;
 
-    memcpy (&a0, row + bpp * x0[i], 4);
-    memcpy (&b0, row + bpp * x1[i], 4);
-    memcpy (&a1, row + bpp * x0[i + 1], 4);
-    memcpy (&b1, row + bpp * x1[i + 1], 4);
-    a = _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (
-        _mm_unpacklo_epi32 (_mm_cvtsi32_si128 (a0), _mm_cvtsi32_si128 (a1))));
-    b = _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (
-        _mm_unpacklo_epi32 (_mm_cvtsi32_si128 (b0), _mm_cvtsi32_si128 (b1))));
-    w = _mm256_set_m128 (_mm_set1_ps (wx[i + 1]), _mm_set1_ps (wx[i]));
+    w = _mm256_permutevar8x32_ps (
+        _mm256_castps128_ps256 (_mm_castsi128_ps (
+            _mm_loadl_epi64 ((const __m128i *)(wx + i)))),
+        wlanes);
+    if (bpp == 4 && x1[i] == x0[i] + 1 && x1[i + 1] == x0[i + 1] + 1) {
+      /* both columns blend neighbours: one 8-byte load each (pixel x1 is in
+       * the row), a0 a1 b0 b1 after one dword shuffle */
+      __m128i p = _mm_unpacklo_epi64 (
+          _mm_loadl_epi64 ((const __m128i *)(row + 4 * x0[i])),
+          _mm_loadl_epi64 ((const __m128i *)(row + 4 * x0[i + 1])));
+
+      p = _mm_shuffle_epi32 (p, _MM_SHUFFLE (3, 1, 2, 0));
+      a = _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (p));
+      b = _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (_mm_srli_si128 (p, 8)));
+    } else {
+      gint32 a0, b0, a1, b1;
+
+      memcpy (&a0, row + bpp * x0[i], 4);
+      memcpy (&b0, row + bpp * x1[i], 4);
+      memcpy (&a1, row + bpp * x0[i + 1], 4);
+      memcpy (&b1, row + bpp * x1[i + 1], 4);
+      a = _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (_mm_unpacklo_epi32 (
+          _mm_cvtsi32_si128 (a0), _mm_cvtsi32_si128 (a1))));
+      b = _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (_mm_unpacklo_epi32 (
+          _mm_cvtsi32_si128 (b0), _mm_cvtsi32_si128 (b1))));
+    }
     _mm256_storeu_ps ((gfloat *)(out + i),
         _mm256_add_ps (a, _mm256_mul_ps (w, _mm256_sub_ps (b, a))));
   }
