@@ -707,8 +707,8 @@ blend_packed_avx2 (const guint8 *row, const gint32 *x0, const gint32 *x1,
     __m256 a, b, w;
 
     w = _mm256_permutevar8x32_ps (
-        _mm256_castps128_ps256 (_mm_castsi128_ps (
-            _mm_loadl_epi64 ((const __m128i *)(wx + i)))),
+        _mm256_castps128_ps256 (
+            _mm_castsi128_ps (_mm_loadl_epi64 ((const __m128i *)(wx + i)))),
         wlanes);
     if (bpp == 4 && x1[i] == x0[i] + 1 && x1[i + 1] == x0[i + 1] + 1) {
       /* both columns blend neighbours: one 8-byte load each (pixel x1 is in
@@ -727,10 +727,10 @@ blend_packed_avx2 (const guint8 *row, const gint32 *x0, const gint32 *x1,
       memcpy (&b0, row + bpp * x1[i], 4);
       memcpy (&a1, row + bpp * x0[i + 1], 4);
       memcpy (&b1, row + bpp * x1[i + 1], 4);
-      a = _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (_mm_unpacklo_epi32 (
-          _mm_cvtsi32_si128 (a0), _mm_cvtsi32_si128 (a1))));
-      b = _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (_mm_unpacklo_epi32 (
-          _mm_cvtsi32_si128 (b0), _mm_cvtsi32_si128 (b1))));
+      a = _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (
+          _mm_unpacklo_epi32 (_mm_cvtsi32_si128 (a0), _mm_cvtsi32_si128 (a1))));
+      b = _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (
+          _mm_unpacklo_epi32 (_mm_cvtsi32_si128 (b0), _mm_cvtsi32_si128 (b1))));
     }
     _mm256_storeu_ps ((gfloat *)(out + i),
         _mm256_add_ps (a, _mm256_mul_ps (w, _mm256_sub_ps (b, a))));
