@@ -1039,11 +1039,27 @@ store_row (const GstGpuVideoConvert *convert, gpointer dst, gint dy, gint dx0,
       STORE_ROW (GST_GPU_LAYOUT_NHWC, type, 3, FALSE, f16c);                   \
   } while (0)
 
+#ifdef HAVE_AVX2_ROWS
+/* store_row () for float16 slots on a CPU with F16C. */
+__attribute__ ((target ("avx2,f16c"))) static void
+store_row_f16c (const GstGpuVideoConvert *convert, gpointer dst, gint dy,
+    gint dx0, gint n, const v4f *top, const v4f *bot, gfloat wy)
+{
+  STORE_ROW_TYPE (GST_GPU_OUT_FLOAT16, TRUE);
+}
+#endif
+
 /* Picks the store_row () specialisation of the plan. */
 CPU_CLONES static void
 store_row_any (const GstGpuVideoConvert *convert, gpointer dst, gint dy,
     gint dx0, gint n, const v4f *top, const v4f *bot, gfloat wy)
 {
+#ifdef HAVE_AVX2_ROWS
+  if (convert->f16c && convert->params.type == GST_GPU_OUT_FLOAT16) {
+    store_row_f16c (convert, dst, dy, dx0, n, top, bot, wy);
+    return;
+  }
+#endif
   switch (convert->params.type) {
     case GST_GPU_OUT_FLOAT32:
       STORE_ROW_TYPE (GST_GPU_OUT_FLOAT32, FALSE);
@@ -1057,15 +1073,6 @@ store_row_any (const GstGpuVideoConvert *convert, gpointer dst, gint dy,
   }
 }
 
-#ifdef HAVE_AVX2_ROWS
-/* store_row_any () for float16 slots on a CPU with F16C. */
-__attribute__ ((target ("avx2,f16c"))) static void
-store_row_f16c (const GstGpuVideoConvert *convert, gpointer dst, gint dy,
-    gint dx0, gint n, const v4f *top, const v4f *bot, gfloat wy)
-{
-  STORE_ROW_TYPE (GST_GPU_OUT_FLOAT16, TRUE);
-}
-#endif
 #undef STORE_ROW_TYPE
 #undef STORE_ROW
 
@@ -1102,13 +1109,6 @@ convert_c_strip (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
         held[b] = y1;
       }
     }
-#ifdef HAVE_AVX2_ROWS
-    if (convert->f16c && convert->params.type == GST_GPU_OUT_FLOAT16) {
-      store_row_f16c (
-          convert, dst, dy, dx0, n, rows[t], rows[b], convert->wy[dy]);
-      continue;
-    }
-#endif
     store_row_any (convert, dst, dy, dx0, n, rows[t], rows[b], convert->wy[dy]);
   }
 }
