@@ -328,6 +328,39 @@ GST_START_TEST (test_elements_and_pipelines_come_and_go)
 
 GST_END_TEST;
 
+/* Applications rename pipelines and bins while they run: the tracer must
+ * copy names, not read them while they are freed (AddressSanitizer in the
+ * sanitizer build), and serve the last one. */
+GST_START_TEST (test_renamed_while_serving)
+{
+  GstElement *pipeline = gst_parse_launch (
+      "bin name=inner ( fakesrc num-buffers=0 ! fakesink )", NULL);
+  GstElement *inner;
+  gchar *name;
+  gint i;
+
+  fail_unless (pipeline != NULL);
+  inner = gst_bin_get_by_name (GST_BIN (pipeline), "inner");
+  fail_unless (inner != NULL);
+  gst_object_set_name (GST_OBJECT (pipeline), "renamed");
+  fail_unless (wait_for_stats ("{\"name\":\"renamed\"", TRUE));
+  /* about 20 refreshes while both names change */
+  for (i = 0; i < 20000; i++) {
+    name = g_strdup_printf ("renamed-%d", i);
+    gst_object_set_name (GST_OBJECT (pipeline), name);
+    gst_object_set_name (GST_OBJECT (inner), name);
+    g_free (name);
+    if (i % 20 == 0)
+      g_usleep (1000);
+  }
+  fail_unless (wait_for_stats ("{\"name\":\"renamed-19999\"", TRUE));
+  gst_object_unref (inner);
+  gst_object_unref (pipeline);
+  fail_unless (wait_for_stats ("{\"name\":\"renamed-19999\"", FALSE));
+}
+
+GST_END_TEST;
+
 static void
 remove_tree (const gchar *path)
 {
@@ -598,6 +631,7 @@ tracer_suite (void)
   tcase_add_test (tc, test_served_counts_equal_element_stats);
   tcase_add_test (tc, test_metrics_pass_promtool);
   tcase_add_test (tc, test_elements_and_pipelines_come_and_go);
+  tcase_add_test (tc, test_renamed_while_serving);
   tcase_add_test (tc, test_prometheus_scrapes_items_count);
   tcase_add_test (tc, test_dashboard_updates_in_chromium);
 #ifdef TRACER_DEMO_MODEL
