@@ -11,7 +11,9 @@
  *         covers
  *   c     everything else: scaling separably (source rows blended
  *         horizontally once, then vertically per output row) with one
- *         pixel per SIMD vector, split over threads in bands of output
+ *         pixel per SIMD vector, or, for scaled widths on CPUs with
+ *         AVX-512, one channel of sixteen columns per vector
+ *         (gstgpuconvertavx512.c); split over threads in bands of output
  *         rows (gst_gpu_video_convert_set_threads ())
  *
  * Letterboxing (GstGpuVideoSlotFormat.scale_mode) scales the frame into a
@@ -34,7 +36,9 @@
 #endif
 
 #include "gpu/convert/gstgpuconvert.h"
+#include "gpu/convert/gstgpuconvertavx512.h"
 #include "gpu/convert/gstgpuconvertmath.h"
+#include "gpu/convert/gstgpuconvertrows.h"
 #include "gstgpuconvertorc.h"
 
 #ifdef HAVE_CUDA
@@ -89,8 +93,10 @@ struct _GstGpuVideoConvert
    * row; per lane of a pixel vector, the slot channel it holds (NCHW
    * plane) and its scale and offset */
   gint wide_columns;
-  gboolean avx2; /* the CPU runs AVX2 */
-  gboolean f16c; /* and F16C: float16 slots stored by vcvtps2ph */
+  gboolean avx2;   /* the CPU runs AVX2 */
+  gboolean f16c;   /* and F16C: float16 slots stored by vcvtps2ph */
+  gboolean avx512; /* scaled rows by gstgpuconvertavx512.c, with @avx512_plan */
+  GstGpuConvertAvx512 avx512_plan;
   guint lane_channel[3];
   gfloat lane_scale __attribute__ ((vector_size (16)));
   gfloat lane_offset __attribute__ ((vector_size (16)));
@@ -353,7 +359,7 @@ source_from_frame (const GstGpuVideoConvert *convert,
  * The row buffers live on the stack (16 KiB, plus 32 KiB for a run of
  * converted YUV pixels), so a plan stays usable from several threads at
  * once. */
-#define CHUNK 512
+#define CHUNK GST_GPU_CONVERT_CHUNK
 
 typedef gfloat v4f __attribute__ ((vector_size (16)));
 typedef gfloat v8f __attribute__ ((vector_size (32)));
@@ -1085,7 +1091,8 @@ convert_c_strip (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
 {
   v4f rows[2][CHUNK];
   gint held[2] = { -1, -1 }; /* source row in rows[0], rows[1] */
-  gint dy, t, b;
+  gint dy, t, b, k;
+  guint fill;
 
   for (dy = dy0; dy < dy1; dy++) {
     gint32 y0 = convert->y0[dy], y1 = convert->y1[dy];
@@ -1094,21 +1101,10 @@ convert_c_strip (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
      * bottom row holds */
     if (convert->wy[dy] == 0.0f)
       y1 = y0;
-    /* top row: reuse, else replace the buffer not holding the bottom row */
-    t = held[0] == y0 ? 0 : (held[1] == y0 ? 1 : -1);
-    if (t < 0) {
-      t = held[0] == y1 ? 1 : 0;
-      blend_source_row (convert, s, y0, dx0, n, rows[t], format, color);
-      held[t] = y0;
-    }
-    b = t;
-    if (y1 != y0) {
-      b = 1 - t;
-      if (held[b] != y1) {
-        blend_source_row (convert, s, y1, dx0, n, rows[b], format, color);
-        held[b] = y1;
-      }
-    }
+    fill = gst_gpu_convert_rows_pick (held, y0, y1, &t, &b);
+    for (k = 0; k < 2; k++)
+      if (fill & (1u << k))
+        blend_source_row (convert, s, held[k], dx0, n, rows[k], format, color);
     store_row_any (convert, dst, dy, dx0, n, rows[t], rows[b], convert->wy[dy]);
   }
 }
@@ -1144,6 +1140,10 @@ static void
 convert_c_rows (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
     gpointer dst, gint dy0, gint dy1)
 {
+  if (convert->avx512) {
+    gst_gpu_convert_avx512_rows (&convert->avx512_plan, s, dst, dy0, dy1);
+    return;
+  }
   switch (s->format) {
     case GST_GPU_PIX_RGB:
       convert_c_GST_GPU_PIX_RGB (convert, s, dst, dy0, dy1);
@@ -1565,6 +1565,24 @@ static const GstGpuConvertOps convert_ops[] = {
 
 /* --- plan --------------------------------------------------------------- */
 
+/* Whether the environment variable GST_GPU_CPU_DISABLE (a comma-separated
+ * list: avx512, avx2) turns off the row paths built for @feature, so that
+ * the others can be tested and measured on a CPU that has it. */
+static gboolean
+cpu_feature_disabled (const gchar *feature)
+{
+  const gchar *list = g_getenv ("GST_GPU_CPU_DISABLE");
+  gchar **names;
+  gboolean found;
+
+  if (!list)
+    return FALSE;
+  names = g_strsplit (list, ",", -1);
+  found = g_strv_contains ((const gchar *const *)names, feature);
+  g_strfreev (names);
+  return found;
+}
+
 /* The C variant's lane arrangement: where each slot channel sits in a
  * pixel vector, and which columns may load four bytes of 3-byte pixels. */
 static void
@@ -1590,9 +1608,23 @@ plan_lanes (GstGpuVideoConvert *convert)
   }
 
 #ifdef HAVE_AVX2_ROWS
-  convert->avx2 = __builtin_cpu_supports ("avx2");
+  convert->avx2
+      = __builtin_cpu_supports ("avx2") && !cpu_feature_disabled ("avx2");
   convert->f16c = convert->avx2 && __builtin_cpu_supports ("f16c");
 #endif
+  convert->avx512_plan.params = *p;
+  convert->avx512_plan.x0 = convert->x0;
+  convert->avx512_plan.x1 = convert->x1;
+  convert->avx512_plan.wx = convert->wx;
+  convert->avx512_plan.y0 = convert->y0;
+  convert->avx512_plan.y1 = convert->y1;
+  convert->avx512_plan.wy = convert->wy;
+  for (c = 0; c < p->channels; c++)
+    convert->avx512_plan.channel[c] = p->color == GST_GPU_COLOR_BGR ? 2 - c : c;
+  /* unscaled widths keep their whole-row paths */
+  convert->avx512 = convert->scaled_x && !cpu_feature_disabled ("avx512")
+                    && gst_gpu_convert_avx512_supports (
+                        &convert->avx512_plan, &convert->source);
   convert->wide_columns = p->scaled_width;
   if (convert->source.format == GST_GPU_PIX_RGB
       || convert->source.format == GST_GPU_PIX_BGR) {
@@ -1708,15 +1740,17 @@ plan_init (GstGpuVideoConvert *convert, const GstVideoInfo *in_info,
   convert->padded = rect.width != out->width || rect.height != out->height;
   if (convert->padded)
     plan_pad_row (convert);
-  convert->x0 = g_new (gint32, rect.width);
-  convert->x1 = g_new (gint32, rect.width);
-  convert->wx = g_new (gfloat, rect.width);
+  /* columns past the last one, copies of it: whole vectors of the AVX-512
+   * row path */
+  convert->x0 = g_new (gint32, rect.width + GST_GPU_AVX512_LANES);
+  convert->x1 = g_new (gint32, rect.width + GST_GPU_AVX512_LANES);
+  convert->wx = g_new (gfloat, rect.width + GST_GPU_AVX512_LANES);
   convert->y0 = g_new (gint32, rect.height);
   convert->y1 = g_new (gint32, rect.height);
   convert->wy = g_new (gfloat, rect.height);
-  for (i = 0; i < rect.width; i++)
-    gst_gpu_bilinear_coord (i, convert->source.width, rect.width,
-        &convert->x0[i], &convert->x1[i], &convert->wx[i]);
+  for (i = 0; i < rect.width + GST_GPU_AVX512_LANES; i++)
+    gst_gpu_bilinear_coord (MIN (i, rect.width - 1), convert->source.width,
+        rect.width, &convert->x0[i], &convert->x1[i], &convert->wx[i]);
   for (i = 0; i < rect.height; i++)
     gst_gpu_bilinear_coord (i, convert->source.height, rect.height,
         &convert->y0[i], &convert->y1[i], &convert->wy[i]);

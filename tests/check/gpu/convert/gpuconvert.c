@@ -732,20 +732,21 @@ GST_START_TEST (test_letterbox_padding_values)
 
 GST_END_TEST;
 
-/* Slots wider than one column strip of the C path (256 columns) and
+/* Slots wider than one column strip of the C path (512 columns) and
  * shrinking or growing in height, so that several strips run and
  * horizontally blended source rows are reused, skipped and evicted:
  * still bit-identical to the kernel body and within the golden tolerance. */
-GST_START_TEST (test_reference_wide_slot_matches_kernel_body)
+static void
+check_wide_slots (gint format_index)
 {
   static const guint sizes[][2] = { { 600, 7 }, { 530, 60 }, { 9, 60 } };
-  GstVideoFormat format = formats[__i__];
+  GstVideoFormat format = formats[format_index];
   GstVideoInfo info;
   GstVideoFrame frame;
   GstBuffer *buf;
   guint s;
 
-  buf = make_frame (&info, format, IN_W, IN_H, 3, 99 + __i__);
+  buf = make_frame (&info, format, IN_W, IN_H, 3, 99 + format_index);
   fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_READ));
   for (s = 0; s < G_N_ELEMENTS (sizes); s++) {
     GstGpuVideoSlotFormat out;
@@ -762,30 +763,76 @@ GST_START_TEST (test_reference_wide_slot_matches_kernel_body)
   gst_buffer_unref (buf);
 }
 
+GST_START_TEST (test_reference_wide_slot_matches_kernel_body)
+{
+  check_wide_slots (__i__);
+}
+
 GST_END_TEST;
 
-/* Downscales by more than four in width, where the C variant blends
- * pixels fetched one by one rather than a converted run of the row (and,
- * with AVX2, packed pixels two columns at a time): still bit-identical to
- * the kernel body. */
-GST_START_TEST (test_strong_downscale_matches_kernel_body)
+/* Downscales by 3.3 and by more than five in width: the AVX-512 row path
+ * with source windows of more than 128 bytes, and beyond its reach the
+ * other paths, which blend pixels fetched one by one rather than a
+ * converted run of the row (and, with AVX2, packed pixels two columns at
+ * a time): still bit-identical to the kernel body. */
+static void
+check_strong_downscales (gint format_index)
 {
-  GstVideoFormat format = formats[__i__];
+  static const struct
+  {
+    guint width, height;
+    GstGpuColor color;
+    GstGpuLayout layout;
+    GstGpuDType dtype;
+  } slots[] = {
+    { 60, 31, GST_GPU_COLOR_RGB, GST_GPU_LAYOUT_NCHW, GST_GPU_DTYPE_FLOAT32 },
+    { 61, 30, GST_GPU_COLOR_BGR, GST_GPU_LAYOUT_NHWC, GST_GPU_DTYPE_UINT8 },
+    { 100, 64, GST_GPU_COLOR_RGB, GST_GPU_LAYOUT_NHWC, GST_GPU_DTYPE_FLOAT16 },
+    { 101, 63, GST_GPU_COLOR_GRAY, GST_GPU_LAYOUT_NCHW, GST_GPU_DTYPE_FLOAT32 },
+  };
+  GstVideoFormat format = formats[format_index];
   GstVideoInfo info;
   GstVideoFrame frame;
   GstBuffer *buf;
-  GstGpuVideoSlotFormat out;
+  guint i;
 
-  buf = make_frame (&info, format, 333, 211, 5, 555 + __i__);
+  buf = make_frame (&info, format, 333, 211, 5, 555 + format_index);
   fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_READ));
-  slot_format_init (&out, 60, 31, GST_GPU_COLOR_RGB, GST_GPU_LAYOUT_NCHW,
-      GST_GPU_DTYPE_FLOAT32);
-  check_kernel_body_against_reference (&frame, &out);
-  slot_format_init (&out, 61, 30, GST_GPU_COLOR_BGR, GST_GPU_LAYOUT_NHWC,
-      GST_GPU_DTYPE_UINT8);
-  check_kernel_body_against_reference (&frame, &out);
+  for (i = 0; i < G_N_ELEMENTS (slots); i++) {
+    GstGpuVideoSlotFormat out;
+
+    slot_format_init (&out, slots[i].width, slots[i].height, slots[i].color,
+        slots[i].layout, slots[i].dtype);
+    check_kernel_body_against_reference (&frame, &out);
+  }
   gst_video_frame_unmap (&frame);
   gst_buffer_unref (buf);
+}
+
+GST_START_TEST (test_strong_downscale_matches_kernel_body)
+{
+  check_strong_downscales (__i__);
+}
+
+GST_END_TEST;
+
+/* The C variant's row paths by CPU feature: with AVX-512, then AVX2 as
+ * well, turned off (GST_GPU_CPU_DISABLE), the reference still gives the
+ * kernel body's bytes, so that the paths of CPUs without them stay tested
+ * on CPUs with them. */
+GST_START_TEST (test_cpu_paths_match_kernel_body)
+{
+  static const gchar *const disabled[] = { "avx512", "avx512,avx2" };
+  guint k;
+
+  for (k = 0; k < G_N_ELEMENTS (disabled); k++) {
+    g_setenv ("GST_GPU_CPU_DISABLE", disabled[k], TRUE);
+    for_each_slot_format (__i__, check_kernel_body_against_reference);
+    for_each_letterbox_format (__i__, check_kernel_body_against_reference);
+    check_wide_slots (__i__);
+    check_strong_downscales (__i__);
+  }
+  g_unsetenv ("GST_GPU_CPU_DISABLE");
 }
 
 GST_END_TEST;
@@ -972,6 +1019,8 @@ gpuconvert_suite (void)
       G_N_ELEMENTS (formats));
   tcase_add_loop_test (
       tc, test_strong_downscale_matches_kernel_body, 0, G_N_ELEMENTS (formats));
+  tcase_add_loop_test (
+      tc, test_cpu_paths_match_kernel_body, 0, G_N_ELEMENTS (formats));
   tcase_add_loop_test (
       tc, test_threads_match_reference, 0, G_N_ELEMENTS (formats));
   tcase_add_loop_test (tc, test_reference_matches_golden_colorimetry, 0, 2);
