@@ -16,9 +16,11 @@
  * packed pixels one permutation per column side puts each pixel's bytes in
  * a 32-bit lane; for NV12/I420 one per sample plane and side. A strong
  * downscale thus converts only the two pixels each column blends, with no
- * per-column loads. The plan is refused when sixteen columns reach further
- * apart than the window (a downscale of more than about 16 for NV12/I420,
- * 5 for RGB, 4 for RGBx), and the other row paths take it.
+ * per-column loads. Where sixteen columns reach further apart than the
+ * window (a downscale of more than about 5 for RGB, 4 for RGBx), packed
+ * pixels are loaded column by column, a pixel and its right neighbour at
+ * once; NV12/I420 downscaled by more than about 16 are left to the other
+ * row paths.
  *
  * The functions are built for AVX-512 with target attributes and run only
  * after gst_gpu_convert_avx512_supports () has seen the CPU features. */
@@ -75,10 +77,26 @@ vector_reach (gint format, gint x0, gint x1)
   }
 }
 
+/* Whether fetch_packed () may take the vector of columns @x0, @x1 (16
+ * each) of a row of @len bytes: every column blends a pixel and its right
+ * neighbour, and loading 8 bytes from the pixel stays in the row. */
+static gboolean
+pairs_fit (const gint32 *x0, const gint32 *x1, gint bytes, gint len)
+{
+  gint j;
+
+  for (j = 0; j < GST_GPU_AVX512_LANES; j++) {
+    if (x1[j] != x0[j] + 1 || bytes * x0[j] + 8 > len)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 gst_gpu_convert_avx512_supports (
     const GstGpuConvertAvx512 *plan, const GstGpuPixSource *source)
 {
+  const gint bytes = pixel_bytes (source->format);
   gint i;
 
 #ifdef HAVE_AVX512_ROWS
@@ -94,9 +112,11 @@ gst_gpu_convert_avx512_supports (
   if (source->format == GST_GPU_PIX_GRAY8)
     return FALSE;
   for (i = 0; i < plan->params.scaled_width; i += GST_GPU_AVX512_LANES) {
-    if (vector_reach (
-            source->format, plan->x0[i], plan->x1[i + GST_GPU_AVX512_LANES - 1])
-        >= WINDOW)
+    const gint32 *x0 = plan->x0 + i, *x1 = plan->x1 + i;
+
+    if (vector_reach (source->format, x0[0], x1[GST_GPU_AVX512_LANES - 1])
+            >= WINDOW
+        && (bytes == 1 || !pairs_fit (x0, x1, bytes, bytes * source->width)))
       return FALSE;
   }
   return TRUE;
@@ -142,6 +162,9 @@ window_load (Window *w, const guint8 *row, gint from, gint len, gint reach)
   if (w->wide) {
     w->b[2] = row_load (row, from + 128, len);
     w->b[3] = row_load (row, from + 192, len);
+  } else {
+    /* never read; set so that the compiler need not prove it */
+    w->b[2] = w->b[3] = _mm512_setzero_si512 ();
   }
 }
 
@@ -242,51 +265,104 @@ yuv_to_rgb (const GstGpuYuvCoeffs *k, __m512 Y, __m512 U, __m512 V, __m512 *rgb)
       = clamp255 (_mm512_add_ps (y, _mm512_mul_ps (_mm512_set1_ps (k->bu), u)));
 }
 
-/* Red, green and blue (lanes of @rgb) of the sixteen source pixels @x of
- * a row: @w holds the row's luma or packed bytes from pixel @base, @cu and
- * @cv its chroma from pixel @base (U and V rows of I420; interleaved UV of
- * NV12 in @cu). */
+/* Red, green and blue (lanes of @rgb) of the sixteen YUV pixels @x of a
+ * row: @w holds the row's luma from pixel @base, @cu and @cv its chroma
+ * from pixel @base (U and V rows of I420; interleaved UV of NV12 in
+ * @cu). */
 AVX512_INLINE void
-pick_pixels (const GstGpuPixSource *s, const Window *w, const Window *cu,
+pick_yuv (const GstGpuPixSource *s, const Window *w, const Window *cu,
     const Window *cv, __m512i x, gint base, __m512 *rgb, const gint format)
 {
-  if (format == GST_GPU_PIX_NV12 || format == GST_GPU_PIX_I420) {
-    __m512i cx = _mm512_srli_epi32 (x, 1);
-    __m512 U, V;
+  __m512i cx = _mm512_srli_epi32 (x, 1);
+  __m512 U, V;
 
-    if (format == GST_GPU_PIX_NV12) {
-      __m128i at = offsets (cx, base >> 1, 2);
+  if (format == GST_GPU_PIX_NV12) {
+    __m128i at = offsets (cx, base >> 1, 2);
 
-      U = window_pick (cu, at);
-      V = window_pick (cu, _mm_add_epi8 (at, _mm_set1_epi8 (1)));
-    } else {
-      __m128i at = offsets (cx, base >> 1, 1);
-
-      U = window_pick (cu, at);
-      V = window_pick (cv, at);
-    }
-    yuv_to_rgb (&s->yuv, window_pick (w, offsets (x, base, 1)), U, V, rgb);
+    U = window_pick (cu, at);
+    V = window_pick (cu, _mm_add_epi8 (at, _mm_set1_epi8 (1)));
   } else {
-    /* byte of red in a pixel */
-    const gint red
-        = format == GST_GPU_PIX_BGR || format == GST_GPU_PIX_BGRA ? 2 : 0;
-    const gint bytes = pixel_bytes (format);
-    __m512i d = _mm512_sub_epi32 (x, _mm512_set1_epi32 (base));
-    __m512i px;
+    __m128i at = offsets (cx, base >> 1, 1);
 
-    /* the first byte of each pixel, then bytes 0..3 from it per lane (the
-     * fourth, unused, may wrap past 255) */
-    d = bytes == 3 ? _mm512_add_epi32 (_mm512_slli_epi32 (d, 1), d)
-                   : _mm512_slli_epi32 (d, 2);
-    d = _mm512_add_epi8 (
-        _mm512_shuffle_epi8 (
-            d, _mm512_set4_epi32 (0x0c0c0c0c, 0x08080808, 0x04040404, 0)),
-        _mm512_set1_epi32 (0x03020100));
-    px = window_permute (w, d);
-    rgb[0] = lane_byte (px, red);
-    rgb[1] = lane_byte (px, 1);
-    rgb[2] = lane_byte (px, 2 - red);
+    U = window_pick (cu, at);
+    V = window_pick (cv, at);
   }
+  yuv_to_rgb (&s->yuv, window_pick (w, offsets (x, base, 1)), U, V, rgb);
+}
+
+/* The sixteen packed pixels @x of a row of @bytes per pixel, one per
+ * 32-bit lane (byte k of the pixel in bits 8k..8k+7), from @w, which holds
+ * the row from pixel @base. */
+AVX512_INLINE __m512i
+pick_packed (const Window *w, __m512i x, gint base, const gint bytes)
+{
+  __m512i d = _mm512_sub_epi32 (x, _mm512_set1_epi32 (base));
+
+  /* the first byte of each pixel, then bytes 0..3 from it per lane (the
+   * fourth, unused, may wrap past 255) */
+  d = bytes == 3 ? _mm512_add_epi32 (_mm512_slli_epi32 (d, 1), d)
+                 : _mm512_slli_epi32 (d, 2);
+  d = _mm512_add_epi8 (_mm512_shuffle_epi8 (d, _mm512_set4_epi32 (0x0c0c0c0c,
+                                                   0x08080808, 0x04040404, 0)),
+      _mm512_set1_epi32 (0x03020100));
+  return window_permute (w, d);
+}
+
+/* pick_packed () of the pixels @x0 and @x1 of sixteen columns that lie
+ * too far apart for a window, into @a and @b: one 8-byte load per column
+ * of its pixel and the right neighbour that @x1 is (the plan checked both,
+ * pairs_fit ()). */
+AVX512_INLINE void
+fetch_packed (const guint8 *row, const gint32 *x0, __m512i *a, __m512i *b,
+    const gint bytes)
+{
+  __m512i lo, hi;
+  __m128i q[8];
+  gint j;
+
+  /* 128-bit lane k: columns 2k and 2k + 1, their 8 bytes each */
+  for (j = 0; j < 8; j++)
+    q[j] = _mm_unpacklo_epi64 (
+        _mm_loadl_epi64 ((const __m128i *)(row + bytes * x0[2 * j])),
+        _mm_loadl_epi64 ((const __m128i *)(row + bytes * x0[2 * j + 1])));
+  lo = _mm512_inserti32x4 (
+      _mm512_inserti32x4 (
+          _mm512_inserti32x4 (_mm512_castsi128_si512 (q[0]), q[1], 1), q[2], 2),
+      q[3], 3);
+  hi = _mm512_inserti32x4 (
+      _mm512_inserti32x4 (
+          _mm512_inserti32x4 (_mm512_castsi128_si512 (q[4]), q[5], 1), q[6], 2),
+      q[7], 3);
+  if (bytes == 3) {
+    /* two 3-byte pixels per 8 bytes: each into a 32-bit lane */
+    const __m512i spread = _mm512_set4_epi32 (
+        (gint)0x800d0c0b, (gint)0x800a0908, (gint)0x80050403, (gint)0x80020100);
+
+    lo = _mm512_shuffle_epi8 (lo, spread);
+    hi = _mm512_shuffle_epi8 (hi, spread);
+  }
+  /* lanes: a, b of column 0, a, b of column 1, ... */
+  *a = _mm512_permutex2var_epi32 (lo,
+      _mm512_setr_epi32 (
+          0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30),
+      hi);
+  *b = _mm512_permutex2var_epi32 (lo,
+      _mm512_setr_epi32 (
+          1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31),
+      hi);
+}
+
+/* Red, green and blue (lanes of @rgb) of the packed pixels in @px. */
+AVX512_INLINE void
+unpack_packed (__m512i px, __m512 *rgb, const gint format)
+{
+  /* byte of red in a pixel */
+  const gint red
+      = format == GST_GPU_PIX_BGR || format == GST_GPU_PIX_BGRA ? 2 : 0;
+
+  rgb[0] = lane_byte (px, red);
+  rgb[1] = lane_byte (px, 1);
+  rgb[2] = lane_byte (px, 2 - red);
 }
 
 /* Horizontal blend of source row @sy over the columns @dx0 .. @dx0 + @n
@@ -319,17 +395,31 @@ blend_row (const GstGpuConvertAvx512 *plan, const GstGpuPixSource *s, gint sy,
     __m512 a[3], b[3];
     Window w, cu, cv;
 
-    window_load (&w, row, bytes * base, bytes * s->width,
-        yuv ? last - base : bytes * (last - base) + 2);
-    if (format == GST_GPU_PIX_NV12) {
-      window_load (&cu, c0, 2 * (base >> 1), 2 * chroma_w,
-          2 * ((last >> 1) - (base >> 1)) + 1);
-    } else if (format == GST_GPU_PIX_I420) {
-      window_load (&cu, c0, base >> 1, chroma_w, (last >> 1) - (base >> 1));
-      window_load (&cv, c1, base >> 1, chroma_w, (last >> 1) - (base >> 1));
+    if (yuv) {
+      window_load (&w, row, base, s->width, last - base);
+      if (format == GST_GPU_PIX_NV12) {
+        window_load (&cu, c0, 2 * (base >> 1), 2 * chroma_w,
+            2 * ((last >> 1) - (base >> 1)) + 1);
+      } else {
+        window_load (&cu, c0, base >> 1, chroma_w, (last >> 1) - (base >> 1));
+        window_load (&cv, c1, base >> 1, chroma_w, (last >> 1) - (base >> 1));
+      }
+      pick_yuv (s, &w, &cu, &cv, x0, base, a, format);
+      pick_yuv (s, &w, &cu, &cv, x1, base, b, format);
+    } else {
+      const gint reach = vector_reach (format, base, last);
+      __m512i pa, pb;
+
+      if (reach < WINDOW) {
+        window_load (&w, row, bytes * base, bytes * s->width, reach);
+        pa = pick_packed (&w, x0, base, bytes);
+        pb = pick_packed (&w, x1, base, bytes);
+      } else {
+        fetch_packed (row, plan->x0 + at, &pa, &pb, bytes);
+      }
+      unpack_packed (pa, a, format);
+      unpack_packed (pb, b, format);
     }
-    pick_pixels (s, &w, &cu, &cv, x0, base, a, format);
-    pick_pixels (s, &w, &cu, &cv, x1, base, b, format);
     if (gray) {
       a[0] = luma (a);
       b[0] = luma (b);

@@ -770,11 +770,12 @@ GST_START_TEST (test_reference_wide_slot_matches_kernel_body)
 
 GST_END_TEST;
 
-/* Downscales by 3.3 and by more than five in width: the AVX-512 row path
- * with source windows of more than 128 bytes, and beyond its reach the
- * other paths, which blend pixels fetched one by one rather than a
- * converted run of the row (and, with AVX2, packed pixels two columns at
- * a time): still bit-identical to the kernel body. */
+/* Downscales by 3.3 to 8.3 in width: the AVX-512 row path with source
+ * windows of more than 128 bytes and, beyond a window's reach, packed
+ * pixels loaded column by column; the other paths, which blend pixels
+ * fetched one by one rather than a converted run of the row (and, with
+ * AVX2, packed pixels two columns at a time): still bit-identical to the
+ * kernel body. */
 static void
 check_strong_downscales (gint format_index)
 {
@@ -789,6 +790,7 @@ check_strong_downscales (gint format_index)
     { 61, 30, GST_GPU_COLOR_BGR, GST_GPU_LAYOUT_NHWC, GST_GPU_DTYPE_UINT8 },
     { 100, 64, GST_GPU_COLOR_RGB, GST_GPU_LAYOUT_NHWC, GST_GPU_DTYPE_FLOAT16 },
     { 101, 63, GST_GPU_COLOR_GRAY, GST_GPU_LAYOUT_NCHW, GST_GPU_DTYPE_FLOAT32 },
+    { 40, 25, GST_GPU_COLOR_BGR, GST_GPU_LAYOUT_NCHW, GST_GPU_DTYPE_FLOAT16 },
   };
   GstVideoFormat format = formats[format_index];
   GstVideoInfo info;
