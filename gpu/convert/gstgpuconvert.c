@@ -1135,9 +1135,10 @@ CONVERT_C_FORMAT (GST_GPU_PIX_GRAY8);
 CONVERT_C_FORMAT (GST_GPU_PIX_NV12);
 CONVERT_C_FORMAT (GST_GPU_PIX_I420);
 
-/* Rows @dy0 .. @dy1 of the scaled rectangle of one frame. */
+/* Rows @dy0 .. @dy1 of the scaled rectangle of one frame, strip by strip
+ * of columns. */
 static void
-convert_c_rows (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
+convert_c_band (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
     gpointer dst, gint dy0, gint dy1)
 {
   if (convert->avx512) {
@@ -1167,6 +1168,32 @@ convert_c_rows (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
       convert_c_GST_GPU_PIX_I420 (convert, s, dst, dy0, dy1);
       break;
   }
+}
+
+/* Source bytes the bands of convert_c_rows () may span: what the
+ * second-level cache keeps while every strip of a band reads them. */
+#define BAND_SOURCE_BYTES (256 * 1024)
+
+/* Rows @dy0 .. @dy1 of the scaled rectangle of one frame. A slot wider
+ * than one strip of columns is converted in bands of rows, so that the
+ * source rows the first strip of a band read are still cached when the
+ * next strips read them again (one source row per band and strip is
+ * blended twice). */
+static void
+convert_c_rows (const GstGpuVideoConvert *convert, const GstGpuPixSource *s,
+    gpointer dst, gint dy0, gint dy1)
+{
+  const GstGpuSlotParams *p = &convert->params;
+  gint band = dy1 - dy0, dy;
+
+  if (p->scaled_width > CHUNK) {
+    /* source bytes per output row */
+    gint64 per_row = (gint64)s->stride[0] * s->height / p->scaled_height + 1;
+
+    band = (gint)CLAMP (BAND_SOURCE_BYTES / per_row, 16, MAX (band, 16));
+  }
+  for (dy = dy0; dy < dy1; dy += band)
+    convert_c_band (convert, s, dst, dy, MIN (dy + band, dy1));
 }
 
 /* --- row bands on several threads --------------------------------------- */

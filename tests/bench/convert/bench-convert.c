@@ -23,6 +23,7 @@
  * them.
  *
  *   meson test -C build --benchmark -v convert
+ *   build/tests/bench/convert/bench-convert "BGRx 1920x1080"   # some cases
  *
  * The thread knob is looked up weakly, so the same binary also runs
  * against an earlier build's library (LD_LIBRARY_PATH=olddir) for
@@ -258,6 +259,14 @@ kind_name (const SlotKind *kind)
              : (kind->layout == GST_GPU_LAYOUT_NCHW ? "u8 NCHW" : "u8 NHWC");
 }
 
+static gchar *
+case_name (GstVideoFormat format, gint in_w, gint in_h, guint size,
+    const SlotKind *kind)
+{
+  return g_strdup_printf ("%s %dx%d -> %u %s",
+      gst_video_format_to_string (format), in_w, in_h, size, kind_name (kind));
+}
+
 /* One scaled case: ours on one thread and on every core, and the two
  * baselines on one thread. */
 static void
@@ -337,8 +346,7 @@ run_scaled (GstVideoFormat format, gint in_w, gint in_h, guint size,
   }
 #endif
 
-  name = g_strdup_printf ("%s %dx%d -> %u %s",
-      gst_video_format_to_string (format), in_w, in_h, size, kind_name (kind));
+  name = case_name (format, in_w, in_h, size, kind);
   g_print ("%-32s %7.0f", name, one);
   if (all > 0)
     g_print ("  %7.0f (x%.2f)", all, all / one_wall);
@@ -432,8 +440,12 @@ int
 main (int argc, char **argv)
 {
   guint f, i, o;
+  /* a case name, or part of one: only the scaled cases that contain it */
+  const gchar *only = NULL;
 
   gst_init (&argc, &argv);
+  if (argc > 1)
+    only = argv[1];
   g_print ("Scaled conversion, items/s. 1 thr: ours on one thread; all: ours "
            "on %u cores (speed-up over one thread, both by the wall clock); "
            "vconv, cv: baseline + normalisation, one thread%s; vs best: 1 thr "
@@ -450,11 +462,19 @@ main (int argc, char **argv)
       "vconv", "cv", "vs best");
   for (f = 0; f < G_N_ELEMENTS (scaled_formats); f++)
     for (i = 0; i < G_N_ELEMENTS (in_sizes); i++)
-      for (o = 0; o < G_N_ELEMENTS (out_sizes); o++)
-        run_scaled (scaled_formats[f].format, in_sizes[i][0], in_sizes[i][1],
-            out_sizes[o],
-            &slot_kinds[(2 * i + o + scaled_formats[f].shift)
-                        % G_N_ELEMENTS (slot_kinds)]);
+      for (o = 0; o < G_N_ELEMENTS (out_sizes); o++) {
+        const SlotKind *kind = &slot_kinds[(2 * i + o + scaled_formats[f].shift)
+                                           % G_N_ELEMENTS (slot_kinds)];
+        gchar *name = case_name (scaled_formats[f].format, in_sizes[i][0],
+            in_sizes[i][1], out_sizes[o], kind);
+
+        if (!only || strstr (name, only))
+          run_scaled (scaled_formats[f].format, in_sizes[i][0], in_sizes[i][1],
+              out_sizes[o], kind);
+        g_free (name);
+      }
+  if (only)
+    return 0;
   run_unscaled (GST_VIDEO_FORMAT_RGBx, &slot_kinds[0]);
   run_unscaled (GST_VIDEO_FORMAT_RGB, &slot_kinds[1]);
   run_samples ();

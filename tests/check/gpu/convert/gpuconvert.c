@@ -735,7 +735,10 @@ GST_END_TEST;
 /* Slots wider than one column strip of the C path (512 columns) and
  * shrinking or growing in height, so that several strips run and
  * horizontally blended source rows are reused, skipped and evicted:
- * still bit-identical to the kernel body and within the golden tolerance. */
+ * still bit-identical to the kernel body and within the golden tolerance.
+ * Last, two strips from a frame large enough to be converted in bands of
+ * rows (each band's strips reading the same source rows), whose edge rows
+ * are blended once per band. */
 static void
 check_wide_slots (gint format_index)
 {
@@ -743,14 +746,13 @@ check_wide_slots (gint format_index)
   GstVideoFormat format = formats[format_index];
   GstVideoInfo info;
   GstVideoFrame frame;
+  GstGpuVideoSlotFormat out;
   GstBuffer *buf;
   guint s;
 
   buf = make_frame (&info, format, IN_W, IN_H, 3, 99 + format_index);
   fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_READ));
   for (s = 0; s < G_N_ELEMENTS (sizes); s++) {
-    GstGpuVideoSlotFormat out;
-
     slot_format_init (&out, sizes[s][0], sizes[s][1], GST_GPU_COLOR_RGB,
         GST_GPU_LAYOUT_NHWC, GST_GPU_DTYPE_FLOAT32);
     check_kernel_body_against_reference (&frame, &out);
@@ -759,6 +761,14 @@ check_wide_slots (gint format_index)
         GST_GPU_LAYOUT_NCHW, GST_GPU_DTYPE_UINT8);
     check_kernel_body_against_reference (&frame, &out);
   }
+  gst_video_frame_unmap (&frame);
+  gst_buffer_unref (buf);
+
+  buf = make_frame (&info, format, 1400, 900, 7, 777 + format_index);
+  fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_READ));
+  slot_format_init (&out, 600, 500, GST_GPU_COLOR_RGB, GST_GPU_LAYOUT_NCHW,
+      GST_GPU_DTYPE_FLOAT32);
+  check_kernel_body_against_reference (&frame, &out);
   gst_video_frame_unmap (&frame);
   gst_buffer_unref (buf);
 }
