@@ -197,12 +197,8 @@ window_pick (const Window *w, __m128i at)
 AVX512_INLINE __m512
 lane_byte (__m512i v, const gint k)
 {
-  if (k < 3)
-    v = _mm512_and_si512 (
-        _mm512_srli_epi32 (v, 8 * k), _mm512_set1_epi32 (0xff));
-  else
-    v = _mm512_srli_epi32 (v, 24);
-  return _mm512_cvtepi32_ps (v);
+  return _mm512_cvtepi32_ps (_mm512_and_si512 (
+      _mm512_srli_epi32 (v, 8 * k), _mm512_set1_epi32 (0xff)));
 }
 
 /* Byte offsets (x - @base) * @bytes (1 or 2) of the sixteen samples @x. */
