@@ -22,10 +22,11 @@
  * application or a launch line can link them before data flows. Because a
  * source may first appear at any time, no-more-pads is never posted.
  *
- * While the pipeline prerolls (not yet PLAYING), every source gpubatch
+ * While the pipeline prerolls (not yet PLAYING; with a live source the
+ * elements are PLAYING by then, the pipeline is not), every source gpubatch
  * announced must get its first buffer before any branch gets a second:
  * later items of branches already fed are held back (copied, so that they
- * pin no batch buffer upstream) until the last branch is fed, the element
+ * pin no batch buffer upstream) until the last branch is fed, the pipeline
  * reaches PLAYING, or EOS, and are then pushed in order. Without this, one
  * fast non-live source fills its branch's queue, the push blocks, and the
  * sinks of the other branches never preroll. At most 128 MiB is held
@@ -645,29 +646,46 @@ compare_pad_index (gconstpointer a, gconstpointer b)
 /* At most this many bytes of items are held back while prerolling. */
 #define PREROLL_HOLD_LIMIT (128 * 1024 * 1024)
 
-/* Called with self->lock. TRUE while the element is not PLAYING and a
- * source gpubatch announced has not had its first item yet: later items
- * of the branches already fed wait then, so that a full queue on one
- * branch cannot keep the other branches from prerolling. */
+/* Whether the element and every bin it is in are PLAYING. With a live
+ * source the elements reach PLAYING while the sinks still preroll: the
+ * pipeline stays PAUSED until they have. */
+static gboolean
+gst_gpu_unbatch_pipeline_playing (GstGpuUnbatch *self)
+{
+  GstObject *obj = gst_object_ref (GST_OBJECT (self)), *parent;
+  gboolean playing = TRUE;
+
+  while (obj && playing) {
+    if (GST_IS_ELEMENT (obj)) {
+      GST_OBJECT_LOCK (obj);
+      playing = GST_STATE (obj) == GST_STATE_PLAYING;
+      GST_OBJECT_UNLOCK (obj);
+    }
+    parent = gst_object_get_parent (obj);
+    gst_object_unref (obj);
+    obj = parent;
+  }
+  g_clear_object (&obj);
+  return playing;
+}
+
+/* Called with self->lock. TRUE while a source gpubatch announced has not
+ * had its first item yet and the pipeline is not PLAYING: later items of
+ * the branches already fed wait then, so that a full queue on one branch
+ * cannot keep the other branches from prerolling. */
 static gboolean
 gst_gpu_unbatch_prerolling_locked (GstGpuUnbatch *self)
 {
-  gboolean playing;
   guint i;
 
   if (self->sources == NULL)
-    return FALSE;
-  GST_OBJECT_LOCK (self);
-  playing = GST_STATE (self) == GST_STATE_PLAYING;
-  GST_OBJECT_UNLOCK (self);
-  if (playing)
     return FALSE;
   for (i = 0; i < self->sources->len; i++) {
     GstGpuUnbatchPad *srcpad = g_hash_table_lookup (
         self->pads, GUINT_TO_POINTER (g_array_index (self->sources, guint, i)));
 
     if (srcpad == NULL || !srcpad->fed)
-      return TRUE;
+      return !gst_gpu_unbatch_pipeline_playing (self);
   }
   return FALSE;
 }

@@ -568,6 +568,44 @@ GST_START_TEST (test_pipeline_gpubatch_round_trip)
 
 GST_END_TEST;
 
+/* A live source and a non-live one whose first frame comes late, behind
+ * queues of one buffer: with a live source the elements reach PLAYING
+ * before the sinks have prerolled, so the live branch's items must still
+ * be held back until the late source's first item has reached its sink,
+ * or the live branch's full queue blocks the thread that would bring it
+ * and the pipeline never prerolls. */
+GST_START_TEST (test_pipeline_live_and_late_source_reaches_eos)
+{
+  const guint live_frames = 30, late_frames = 4;
+  GstElement *pipeline, *unbatch;
+  gchar *desc = g_strdup_printf (
+      "videotestsrc is-live=true num-buffers=%u ! video/x-raw, format=RGB, "
+      "width=%u, height=%u, framerate=30/1 ! b.sink_0 "
+      "videotestsrc num-buffers=%u ! video/x-raw, format=RGB, width=%u, "
+      "height=%u, framerate=30/1 ! identity sleep-time=300000 ! b.sink_1 "
+      "gpubatch name=b device=cpu max-batch-size=2 adaptive=false "
+      "max-latency=10000000 ! gpuunbatch name=u "
+      "u.src_0 ! queue max-size-buffers=1 ! fakesink sync=false "
+      "u.src_1 ! queue max-size-buffers=1 ! fakesink sync=false",
+      live_frames, VIDEO_W, VIDEO_H, late_frames, VIDEO_W, VIDEO_H);
+
+  pipeline = gst_parse_launch (desc, NULL);
+  fail_unless (pipeline != NULL, "cannot build %s", desc);
+  g_free (desc);
+  unbatch = gst_bin_get_by_name (GST_BIN (pipeline), "u");
+
+  run_to_eos (pipeline);
+
+  fail_unless_equals_uint64 (
+      stats_get_pad (unbatch, 0, "items-out"), live_frames);
+  fail_unless_equals_uint64 (
+      stats_get_pad (unbatch, 1, "items-out"), late_frames);
+  gst_object_unref (unbatch);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
 static Suite *
 gpuunbatchflow_suite (void)
 {
@@ -585,6 +623,7 @@ gpuunbatchflow_suite (void)
   tcase_add_test (tc, test_eos_without_any_source_fails);
   tcase_add_test (tc, test_pipeline_round_trip_reaches_eos);
   tcase_add_test (tc, test_pipeline_gpubatch_round_trip);
+  tcase_add_test (tc, test_pipeline_live_and_late_source_reaches_eos);
 
   return s;
 }
